@@ -1,0 +1,1 @@
+"""A server-rendered messaging service: Starlette, HTMX 2 and PostgreSQL through plain SQL."""

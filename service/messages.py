@@ -1,0 +1,176 @@
+"""The dashboard: post a message, read everyone's newest first, page back through history."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from service.auth import current_session, signed_out
+from service.context import context
+from service.rendering import is_htmx
+from service.tokens import Session
+
+MAX_MESSAGE_LENGTH = 500
+PAGE_SIZE = 50
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CURSOR = re.compile(r"^(?P<micros>\d{1,17})-(?P<id>\d{1,18})$")
+ALLOWED_CONTROLS = {"\n", "\t"}
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def clean_message(raw: str) -> tuple[str, str]:
+    """The text to store and an error message; exactly one of the two is empty."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    for char in text:
+        if char not in ALLOWED_CONTROLS and unicodedata.category(char) == "Cc":
+            return "", f"Messages cannot contain control characters (found U+{ord(char):04X})."
+    text = text.strip(" \n\t")
+    if not text.strip():
+        return "", "Write something before posting."
+    if len(text) > MAX_MESSAGE_LENGTH:
+        return "", (
+            f"Messages can be at most {MAX_MESSAGE_LENGTH} characters; this one has {len(text)}."
+        )
+    return text, ""
+
+
+def encode_cursor(message: dict[str, Any]) -> str:
+    """The keyset cursor after message: its time in microseconds and its id."""
+    micros = (message["created_at"] - EPOCH) // timedelta(microseconds=1)
+    return f"{micros}-{message['id']}"
+
+
+def decode_cursor(raw: str) -> tuple[datetime, int]:
+    """(created_at, id) from a cursor; raise BadCursor when it is not one of ours."""
+    match = CURSOR.match(raw)
+    if not match:
+        raise BadCursor(raw)
+    try:
+        moment = EPOCH + timedelta(microseconds=int(match["micros"]))
+    except OverflowError:
+        raise BadCursor(raw) from None
+    return moment, int(match["id"])
+
+
+async def fetch_page(request: Request, before: str) -> dict[str, Any]:
+    """One page of messages newest first, and the cursor for the next (older) page."""
+    ctx = context(request)
+    async with ctx.pool.connection() as conn:
+        if before:
+            before_time, before_id = decode_cursor(before)
+            rows = await ctx.queries.list_messages_before(
+                conn, before_time=before_time, before_id=before_id, limit=PAGE_SIZE + 1
+            )
+        else:
+            rows = await ctx.queries.list_newest_messages(conn, limit=PAGE_SIZE + 1)
+    messages = rows[:PAGE_SIZE]
+    older = encode_cursor(messages[-1]) if len(rows) > PAGE_SIZE else ""
+    return {"messages": messages, "older": older}
+
+
+def render_dashboard(
+    request: Request,
+    session: Session,
+    page: dict[str, Any],
+    *,
+    draft: str = "",
+    error: str = "",
+    notice: str = "",
+    before: str = "",
+    status_code: int = 200,
+) -> Response:
+    return context(request).templates.TemplateResponse(
+        request,
+        "messages.html",
+        {
+            "session": session,
+            "draft": draft,
+            "error": error,
+            "notice": notice,
+            "before": before,
+            **page,
+        },
+        status_code=status_code,
+    )
+
+
+async def dashboard(request: Request) -> Response:
+    """The signed-in page: the form and the newest messages (or an older page)."""
+    session = current_session(request)
+    if session is None:
+        return signed_out(request)
+    before = request.query_params.get("before", "")
+    try:
+        page = await fetch_page(request, before)
+    except BadCursor:
+        page = await fetch_page(request, "")
+        return render_dashboard(
+            request,
+            session,
+            page,
+            notice="That link to older messages is not valid; showing the newest.",
+            status_code=400,
+        )
+    return render_dashboard(request, session, page, before=before)
+
+
+async def post_message(request: Request) -> Response:
+    """Store a message; htmx gets its fragment, a plain form a redirect back to /msgs."""
+    session = current_session(request)
+    if session is None:
+        return signed_out(request)
+    ctx = context(request)
+    async with request.form(max_files=0, max_fields=5) as form:
+        raw = form.get("message")
+    text, error = clean_message(raw if isinstance(raw, str) else "")
+    if error:
+        if is_htmx(request):
+            return ctx.templates.TemplateResponse(
+                request,
+                "_error.html",
+                {"error_id": "compose-error", "error": error},
+                status_code=422,
+                headers={"HX-Retarget": "#compose-error", "HX-Reswap": "outerHTML"},
+            )
+        page = await fetch_page(request, "")
+        draft = raw if isinstance(raw, str) else ""
+        return render_dashboard(request, session, page, draft=draft, error=error, status_code=422)
+
+    async with ctx.pool.connection() as conn:
+        message = await ctx.queries.insert_message(conn, author_id=session.user_id, body=text)
+    if not is_htmx(request):
+        return RedirectResponse("/msgs", status_code=303)
+    return ctx.templates.TemplateResponse(
+        request,
+        "_posted.html",
+        {"message": message, "session": session},
+        status_code=201,
+    )
+
+
+async def list_messages(request: Request) -> Response:
+    """A page of messages as a fragment: list items and the trigger for the next page."""
+    session = current_session(request)
+    if session is None:
+        return signed_out(request)
+    ctx = context(request)
+    try:
+        page = await fetch_page(request, request.query_params.get("before", ""))
+    except BadCursor:
+        return ctx.templates.TemplateResponse(
+            request,
+            "_error.html",
+            {"error_id": "older-error", "error": "That is not a valid position in the history."},
+            status_code=400,
+        )
+    return ctx.templates.TemplateResponse(
+        request, "_message_page.html", {"session": session, **page}
+    )

@@ -1,0 +1,30 @@
+"""Jinja2 templates and what they may call: time formatting and asset URLs, nothing else."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from service.assets import static_url
+from service.paths import TEMPLATES_DIR
+from service.timezones import local_time, utc_iso
+
+
+def create_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=TEMPLATES_DIR)
+    env = templates.env
+    env.filters["local_time"] = local_time
+    env.filters["utc_iso"] = utc_iso
+    env.globals["static_url"] = static_url
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    return templates
+
+
+def is_htmx(request: Request) -> bool:
+    """True for requests htmx makes (they want a fragment, not a whole page)."""
+    return request.headers.get("hx-request") == "true"
+
+
+def wants_html(request: Request) -> bool:
+    return is_htmx(request) or "text/html" in request.headers.get("accept", "")

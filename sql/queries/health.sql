@@ -1,0 +1,3 @@
+-- name: ping$
+-- Returns 1 when the database answers.
+SELECT 1;
