@@ -1,4 +1,7 @@
-"""For process managers that import the app: `uvicorn --factory service.asgi:app_from_environment`."""
+"""For process managers that import the app:
+
+uvicorn --factory service.asgi:app_from_environment
+"""
 
 from starlette.applications import Starlette
 

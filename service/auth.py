@@ -87,9 +87,7 @@ async def sign_in(request: Request) -> Response:
     if ctx.passwords.needs_rehash(password_hash):
         new_hash = await ctx.passwords.hash(password)
         async with ctx.pool.connection() as conn:
-            await ctx.queries.update_password_hash(
-                conn, user_id=user["id"], password_hash=new_hash
-            )
+            await ctx.queries.update_password_hash(conn, user_id=user["id"], password_hash=new_hash)
 
     token = issue_session_token(
         ctx.signing_key,

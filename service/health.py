@@ -28,7 +28,5 @@ async def readyz(request: Request) -> Response:
     try:
         await asyncio.wait_for(ping(), READY_TIMEOUT_SECONDS)
     except Exception as error:  # any failure to answer means not ready
-        return PlainTextResponse(
-            f"database unavailable: {type(error).__name__}", status_code=503
-        )
+        return PlainTextResponse(f"database unavailable: {type(error).__name__}", status_code=503)
     return PlainTextResponse("ready")

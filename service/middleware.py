@@ -31,7 +31,7 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestIdMiddleware:
-    """Give each request an id (or keep a sane incoming X-Request-ID) and log one line per request."""
+    """Give each request an id (or keep a sane incoming X-Request-ID); log a line per request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

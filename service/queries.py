@@ -2,9 +2,9 @@
 
 A file holds blocks like:
 
-    -- name: insert_message^
-    -- Returns the new message row.
-    INSERT INTO messages (...) VALUES (%(author_id)s, %(body)s) RETURNING ...;
+    -- name: get_user^
+    -- Returns the user's id and email, or nothing.
+    select id, email from users where id = %(user_id)s;
 
 The suffix on the name says what the call returns:
     (none) every row as a list of dicts   ^ one row or None
