@@ -1,70 +1,15 @@
 """The README's run command, for real: `python -m service` on a fresh data directory."""
 
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.live_server import LiveServer, clean_environment
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def clean_environment(**extra: str) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "APP_ENV"}
-    }
-    return {**env, **extra}
-
-
-class Service:
-    def __init__(self, data_dir: Path) -> None:
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "service"],
-            cwd=ROOT,
-            env=clean_environment(DATA_DIR=str(data_dir), PORT=str(self.port)),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.output: list[str] = []
-        deadline = time.monotonic() + 60
-        assert self.process.stdout is not None
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line and self.process.poll() is not None:
-                raise AssertionError("service exited:\n" + "".join(self.output))
-            self.output.append(line)
-            if "Application startup complete" in line:
-                return
-        raise AssertionError("service did not start:\n" + "".join(self.output))
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> bool:
-        """SIGTERM; True when the service shut down gracefully and promptly."""
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            rest, _ = self.process.communicate(timeout=15)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-        self.output.append(rest)
-        # uvicorn shuts down, then re-raises the signal: the exit status is -SIGTERM.
-        return self.process.returncode in (0, -signal.SIGTERM) and "Finished server process" in rest
 
 
 @pytest.fixture
@@ -82,7 +27,7 @@ def sign_in_demo(client: httpx.Client) -> None:
 
 
 def test_run_command_starts_embedded_postgres_and_keeps_data(data_dir: Path) -> None:
-    service = Service(data_dir)
+    service = LiveServer(data_dir)
     try:
         printed = "".join(service.output)
         assert f"Serving on http://127.0.0.1:{service.port}" in printed
@@ -96,7 +41,7 @@ def test_run_command_starts_embedded_postgres_and_keeps_data(data_dir: Path) -> 
         assert service.stop()
 
     assert (data_dir / "secret_key").exists()
-    restarted = Service(data_dir)
+    restarted = LiveServer(data_dir)
     try:
         with httpx.Client(base_url=restarted.url) as client:
             sign_in_demo(client)  # same secret, same demo account, no duplicate

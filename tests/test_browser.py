@@ -1,0 +1,149 @@
+"""Real headless Chromium against a real `python -m service` process."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+from tests.conftest import TEST_SECRET
+from tests.live_server import ROOT, LiveServer
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    live = LiveServer(tmp_path, DATABASE_URL=database_url, SECRET_KEY=TEST_SECRET)
+    yield live
+    assert live.stop()
+
+
+# Chromium logs every 4xx it fetches; these are the answers the test provokes on purpose.
+EXPECTED_STATUSES = ("status of 401", "status of 422")
+
+
+def watch_console(page: Page) -> list[str]:
+    """Console errors (a CSP violation shows up here) collected while the test runs."""
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and not any(s in message.text for s in EXPECTED_STATUSES):
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+def sign_in(page: Page, server: LiveServer) -> None:
+    page.goto(server.url + "/")
+    page.get_by_label("Email").fill("user@example.com")
+    page.get_by_label("Password").fill("12341234")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(server.url + "/msgs")
+
+
+def test_sign_in_post_and_see_it_at_the_top_in_local_time(
+    browser: Browser, server: LiveServer
+) -> None:
+    context = browser.new_context(
+        timezone_id="Asia/Kolkata", viewport={"width": 1100, "height": 800}
+    )
+    page = context.new_page()
+    errors = watch_console(page)
+
+    page.goto(server.url + "/")
+    page.get_by_role("button", name="Sign in").wait_for()
+    page.get_by_label("Email").fill("user@example.com")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#sign-in-error")).to_have_text(
+        "That email and password do not match an account."
+    )
+
+    page.get_by_label("Password").fill("12341234")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(server.url + "/msgs")
+    # Chromium's ICU still names the zone by its older alias, Asia/Calcutta.
+    expect(page.locator("nav")).to_contain_text(re.compile(r"Times in Asia/(Kolkata|Calcutta)"))
+
+    page.evaluate("window.notReloaded = true")
+    box = page.get_by_label("Message")
+    box.fill("Hello from Kolkata <b>not bold</b>")
+    box.press("Enter")
+    first = page.locator("#messages .message").first
+    expect(first.locator(".body")).to_have_text("Hello from Kolkata <b>not bold</b>")
+    expect(first.locator("time")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d IST$"))
+    assert page.evaluate("window.notReloaded") is True
+    expect(box).to_have_value("")
+    expect(box).to_be_focused()
+
+    box.fill("Second line one")
+    box.press("Shift+Enter")
+    box.type("line two")
+    box.press("Enter")
+    expect(first.locator(".body")).to_have_text("Second line one\nline two")
+    expect(page.locator("#messages .message")).to_have_count(2)
+
+    box.fill("   ")
+    box.press("Enter")
+    expect(page.locator("#compose-error")).to_have_text("Write something before posting.")
+    expect(page.locator("#messages .message")).to_have_count(2)
+    box.fill("after the error")
+    box.press("Enter")
+    expect(page.locator("#compose-error")).to_be_hidden()
+    expect(page.locator("#messages .message")).to_have_count(3)
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "dashboard.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 760})
+    page.screenshot(path=ARTIFACTS / "dashboard-phone.png", full_page=True)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(server.url + "/")
+    page.screenshot(path=ARTIFACTS / "sign-in.png")
+    page.goto(server.url + "/msgs")
+    page.wait_for_url(server.url + "/")
+    assert errors == []
+    context.close()
+
+
+def test_everything_works_without_javascript(browser: Browser, server: LiveServer) -> None:
+    context = browser.new_context(java_script_enabled=False, timezone_id="Asia/Kolkata")
+    page = context.new_page()
+    sign_in(page, server)
+    expect(page.get_by_text("shown in UTC")).to_be_visible()
+    page.get_by_label("Message").fill("plain form post")
+    page.get_by_role("button", name="Post").click()
+    page.wait_for_url(server.url + "/msgs")
+    first = page.locator("#messages .message").first
+    expect(first.locator(".body")).to_have_text("plain form post")
+    expect(first.locator("time")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$"))
+    page.screenshot(path=ARTIFACTS / "dashboard-no-js.png", full_page=True)
+    context.close()
