@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
@@ -146,4 +147,30 @@ def test_everything_works_without_javascript(browser: Browser, server: LiveServe
     expect(first.locator(".body")).to_have_text("plain form post")
     expect(first.locator("time")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$"))
     page.screenshot(path=ARTIFACTS / "dashboard-no-js.png", full_page=True)
+    context.close()
+
+
+def test_scrolling_to_the_end_loads_older_messages(
+    browser: Browser, server: LiveServer, database_url: str
+) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            """
+            INSERT INTO messages (author_id, body, created_at)
+            SELECT users.id, 'history ' || n, now() - n * interval '1 minute'
+            FROM users, generate_series(1, 120) AS n
+            WHERE users.email = 'user@example.com'
+            """
+        )
+    context = browser.new_context(timezone_id="America/New_York")
+    page = context.new_page()
+    sign_in(page, server)
+    messages = page.locator("#messages .message")
+    expect(messages).to_have_count(50)
+    for expected in (100, 120):
+        page.locator("#messages .message").last.scroll_into_view_if_needed()
+        page.mouse.wheel(0, 100_000)
+        expect(messages).to_have_count(expected)
+    expect(messages.last.locator(".body")).to_have_text("history 120")
+    expect(page.locator("#messages .older")).to_have_count(0)
     context.close()
