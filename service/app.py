@@ -25,7 +25,7 @@ from service.middleware import (
 )
 from service.passwords import PasswordChecker
 from service.paths import STATIC_DIR
-from service.rendering import create_templates, is_htmx
+from service.rendering import create_templates, is_htmx, render_error_fragment
 from service.settings import Settings
 from service.tokens import signing_key
 
@@ -36,15 +36,9 @@ MAX_BODY_BYTES = 64 * 1024
 
 def render_error(request: Request, status_code: int, message: str) -> Response:
     """A small error page (or, for htmx, just the message) with the given status."""
-    templates = context(request).templates
     if is_htmx(request):
-        return templates.TemplateResponse(
-            request,
-            "_error.html",
-            {"error_id": "request-error", "error": message},
-            status_code=status_code,
-        )
-    return templates.TemplateResponse(
+        return render_error_fragment(request, "request-error", message, status_code)
+    return context(request).templates.TemplateResponse(
         request, "error.html", {"message": message}, status_code=status_code
     )
 

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from service.context import context
-from service.rendering import is_htmx, wants_html
+from service.rendering import is_htmx, render_error_fragment, wants_html
 from service.timezones import resolve_timezone
 from service.tokens import Session, issue_session_token, read_session_token
 
@@ -44,15 +44,9 @@ def redirect(request: Request, url: str) -> Response:
 def render_sign_in(
     request: Request, *, error: str = "", email: str = "", status_code: int = 200
 ) -> Response:
-    templates = context(request).templates
     if error and is_htmx(request):
-        return templates.TemplateResponse(
-            request,
-            "_error.html",
-            {"error_id": "sign-in-error", "error": error},
-            status_code=status_code,
-        )
-    return templates.TemplateResponse(
+        return render_error_fragment(request, "sign-in-error", error, status_code)
+    return context(request).templates.TemplateResponse(
         request, "sign_in.html", {"error": error, "email": email}, status_code=status_code
     )
 

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from service.auth import current_session, signed_out
 from service.context import context
-from service.rendering import is_htmx
+from service.rendering import is_htmx, render_error_fragment
 from service.tokens import Session
 
 MAX_MESSAGE_LENGTH = 500
@@ -130,10 +130,10 @@ async def post_message(request: Request) -> Response:
     text, error = clean_message(raw if isinstance(raw, str) else "")
     if error:
         if is_htmx(request):
-            return ctx.templates.TemplateResponse(
+            return render_error_fragment(
                 request,
-                "_error.html",
-                {"error_id": "compose-error", "error": error},
+                "compose-error",
+                error,
                 status_code=422,
                 headers={"HX-Retarget": "#compose-error", "HX-Reswap": "outerHTML"},
             )
@@ -162,11 +162,8 @@ async def list_messages(request: Request) -> Response:
     try:
         page = await fetch_page(request, request.query_params.get("before", ""))
     except BadCursor:
-        return ctx.templates.TemplateResponse(
-            request,
-            "_error.html",
-            {"error_id": "older-error", "error": "That is not a valid position in the history."},
-            status_code=400,
+        return render_error_fragment(
+            request, "older-error", "That is not a valid position in the history.", 400
         )
     return ctx.templates.TemplateResponse(
         request, "_message_page.html", {"session": session, **page}

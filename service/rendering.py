@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from service.assets import static_url
+from service.context import context
 from service.paths import TEMPLATES_DIR
 from service.timezones import local_time, utc_iso
 
@@ -28,3 +32,20 @@ def is_htmx(request: Request) -> bool:
 
 def wants_html(request: Request) -> bool:
     return is_htmx(request) or "text/html" in request.headers.get("accept", "")
+
+
+def render_error_fragment(
+    request: Request,
+    error_id: str,
+    message: str,
+    status_code: int,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Just the error paragraph with this id, for htmx to swap into the page."""
+    return context(request).templates.TemplateResponse(
+        request,
+        "_error.html",
+        {"error_id": error_id, "error": message},
+        status_code=status_code,
+        headers=headers,
+    )
