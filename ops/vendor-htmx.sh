@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Re-vendor htmx at the version pinned in service/assets.py (HTMX_VERSION), from npm.
+# Re-vendor htmx and its SSE extension at the versions pinned in service/assets.py, from npm.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-version=$(sed -n 's/^HTMX_VERSION = "\(.*\)"$/\1/p' "$root/service/assets.py")
+pinned() { sed -n "s/^$1 = \"\(.*\)\"$/\1/p" "$root/service/assets.py"; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "htmx.org@$version" >/dev/null && tar xzf htmx.org-*.tgz)
-cp "$work/package/dist/htmx.min.js" "$root/static/vendor/htmx.min.js"
-echo "vendored htmx $version into static/vendor/htmx.min.js"
+
+fetch() { # package version file-in-dist destination
+    rm -rf "$work/package"
+    (cd "$work" && npm pack --silent "$1@$2" >/dev/null && tar xzf ./*.tgz && rm ./*.tgz)
+    cp "$work/package/dist/$3" "$root/static/vendor/$4"
+    echo "vendored $1 $2 into static/vendor/$4"
+}
+fetch htmx.org "$(pinned HTMX_VERSION)" htmx.min.js htmx.min.js
+fetch htmx-ext-sse "$(pinned HTMX_SSE_VERSION)" sse.min.js htmx-ext-sse.min.js

@@ -15,9 +15,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from service import auth, health, messages
+from service import auth, events, health, messages
 from service.context import AppContext, context
 from service.db import create_pool, open_pool, queries
+from service.live import Broker, on_exit_signals
 from service.middleware import (
     CrossSiteRequestMiddleware,
     RequestIdMiddleware,
@@ -75,13 +76,25 @@ def create_app(settings: Settings, database_url: str | None = None) -> Starlette
     if not conninfo:
         raise ValueError("create_app needs a database URL")
     pool = create_pool(settings, conninfo)
+    templates = create_templates()
+    broker = Broker(
+        conninfo,
+        pool,
+        queries,
+        templates.get_template("_message.html"),
+        max_streams=settings.max_streams,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await open_pool(pool)
+        await broker.start()
+        restore_signals = on_exit_signals(broker.close_streams)
         try:
             yield
         finally:
+            restore_signals()
+            await broker.stop()
             await pool.close()
 
     app = Starlette(
@@ -92,6 +105,7 @@ def create_app(settings: Settings, database_url: str | None = None) -> Starlette
             Route("/msgs", messages.dashboard),
             Route("/api/message", messages.post_message, methods=["POST"]),
             Route("/api/messages", messages.list_messages),
+            Route("/events", events.events),
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
@@ -109,8 +123,9 @@ def create_app(settings: Settings, database_url: str | None = None) -> Starlette
         settings=settings,
         pool=pool,
         queries=queries,
-        templates=create_templates(),
+        templates=templates,
         signing_key=signing_key(settings.secret_key),
         passwords=PasswordChecker(settings.hash_concurrency),
+        broker=broker,
     )
     return app

@@ -7,8 +7,9 @@ from functools import cache
 
 from service.paths import STATIC_DIR
 
-# Vendored as static/vendor/htmx.min.js by ops/vendor-htmx.sh; a test checks the file matches.
+# Vendored into static/vendor/ by ops/vendor-htmx.sh; a test checks the files match.
 HTMX_VERSION = "2.0.11"
+HTMX_SSE_VERSION = "2.2.4"
 
 
 @cache

@@ -9,6 +9,7 @@ from psycopg_pool import AsyncConnectionPool
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from service.live import Broker
 from service.passwords import PasswordChecker
 from service.queries import Queries
 from service.settings import Settings
@@ -22,6 +23,7 @@ class AppContext:
     templates: Jinja2Templates
     signing_key: OctKey
     passwords: PasswordChecker
+    broker: Broker
 
 
 def context(request: Request) -> AppContext:

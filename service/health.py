@@ -18,7 +18,8 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready when the database answers within READY_TIMEOUT_SECONDS, else 503."""
+    """Ready when the database answers within READY_TIMEOUT_SECONDS and the live-updates
+    listener is connected; else 503."""
     ctx = context(request)
 
     async def ping() -> None:
@@ -29,4 +30,6 @@ async def readyz(request: Request) -> Response:
         await asyncio.wait_for(ping(), READY_TIMEOUT_SECONDS)
     except Exception as error:  # any failure to answer means not ready
         return PlainTextResponse(f"database unavailable: {type(error).__name__}", status_code=503)
+    if not ctx.broker.listening:
+        return PlainTextResponse("live updates listener is reconnecting", status_code=503)
     return PlainTextResponse("ready")

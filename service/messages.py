@@ -19,6 +19,7 @@ MAX_MESSAGE_LENGTH = 500
 PAGE_SIZE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR = re.compile(r"^(?P<micros>\d{1,17})-(?P<id>\d{1,18})$")
+AFTER_ID = re.compile(r"^\d{1,18}$")
 ALLOWED_CONTROLS = {"\n", "\t"}
 
 
@@ -89,6 +90,7 @@ def render_dashboard(
         "messages.html",
         {
             "session": session,
+            "timezone": session.timezone,
             "draft": draft,
             "error": error,
             "notice": notice,
@@ -147,24 +149,40 @@ async def post_message(request: Request) -> Response:
         return RedirectResponse("/msgs", status_code=303)
     return ctx.templates.TemplateResponse(
         request,
-        "_posted.html",
-        {"message": message, "session": session},
+        "_message.html",
+        {"message": message, "timezone": session.timezone},
         status_code=201,
     )
 
 
+async def fetch_newer(request: Request, after: str) -> dict[str, Any]:
+    """Up to a page of messages newer than the id `after` (a reconnecting page's newest),
+    newest first."""
+    if not AFTER_ID.match(after):
+        raise BadCursor(after)
+    ctx = context(request)
+    async with ctx.pool.connection() as conn:
+        rows = await ctx.queries.list_messages_after(conn, after_id=int(after), limit=PAGE_SIZE)
+    return {"messages": rows[::-1], "older": ""}
+
+
 async def list_messages(request: Request) -> Response:
-    """A page of messages as a fragment: list items and the trigger for the next page."""
+    """A page of messages as a fragment: list items and the trigger for the next page.
+    With `after`, the messages newer than that id instead (for catching up)."""
     session = current_session(request)
     if session is None:
         return signed_out(request)
     ctx = context(request)
+    params = request.query_params
     try:
-        page = await fetch_page(request, request.query_params.get("before", ""))
+        if "after" in params:
+            page = await fetch_newer(request, params["after"])
+        else:
+            page = await fetch_page(request, params.get("before", ""))
     except BadCursor:
         return render_error_fragment(
             request, "older-error", "That is not a valid position in the history.", 400
         )
     return ctx.templates.TemplateResponse(
-        request, "_message_page.html", {"session": session, **page}
+        request, "_message_page.html", {"timezone": session.timezone, **page}
     )

@@ -28,6 +28,9 @@ ENVIRONMENT = {
     "DB_POOL_MIN": "connections the pool keeps open (default `2`)",
     "DB_POOL_MAX": "most connections the pool opens (default `10`)",
     "HASH_CONCURRENCY": "password hashes computed at once, off the event loop (default `2`)",
+    "MAX_STREAMS": "live-update streams one process holds; past it /events answers 503 "
+    "(default `1000`)",
+    "HEARTBEAT_SECONDS": "seconds between keep-alive comments on idle streams (default `15`)",
     "FORWARDED_ALLOW_IPS": "proxies whose X-Forwarded-* headers uvicorn trusts "
     "(default `127.0.0.1`)",
     "LOG_LEVEL": "`debug`, `info` (default), `warning` or `error`",
@@ -51,6 +54,8 @@ class Settings:
     db_pool_min: int = 2
     db_pool_max: int = 10
     hash_concurrency: int = 2
+    max_streams: int = 1000
+    heartbeat_seconds: float = 15.0
     forwarded_allow_ips: str = "127.0.0.1"
     log_level: str = "info"
 
@@ -148,6 +153,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_min=pool_min,
         db_pool_max=pool_max,
         hash_concurrency=_int(env, "HASH_CONCURRENCY", 2, 1, 64),
+        max_streams=_int(env, "MAX_STREAMS", 1000, 0, 100_000),
+        heartbeat_seconds=_int(env, "HEARTBEAT_SECONDS", 15, 1, 300),
         forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS") or "127.0.0.1",
         log_level=log_level,
     )

@@ -22,6 +22,32 @@
     counter.classList.toggle("over", length > 500);
   }
 
+  // A message can reach the page twice (the author's POST answer and the live event, or a
+  // catch-up after a reconnect): keep the first copy of each id.
+  function removeDuplicateMessages() {
+    var seen = {};
+    document.querySelectorAll("#messages > li.message").forEach(function (item) {
+      if (seen[item.id]) item.remove();
+      seen[item.id] = true;
+    });
+  }
+
+  function newestMessageId() {
+    var newest = 0;
+    document.querySelectorAll("#messages > li.message").forEach(function (item) {
+      newest = Math.max(newest, parseInt(item.id.replace("message-", ""), 10) || 0);
+    });
+    return newest;
+  }
+
+  // Each time the live stream (re)opens, fetch what was posted while it was closed.
+  function catchUp(list) {
+    htmx.ajax("GET", "/api/messages?after=" + newestMessageId(), {
+      target: list,
+      swap: "afterbegin",
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", fillTimezone);
 
   document.addEventListener("input", function (event) {
@@ -37,14 +63,30 @@
     }
   });
 
-  // After a successful post: clear the box, keep the focus there for the next message.
+  // After a successful post: clear the box and the error, keep the focus for the next one.
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
     if (form.id !== "compose" || !event.detail.successful) return;
     if (event.detail.xhr.status >= 400) return;
     form.reset();
+    var error = document.getElementById("compose-error");
+    if (error) error.hidden = true;
     var textarea = form.querySelector("textarea");
     updateCounter(textarea);
     textarea.focus();
   });
+
+  // Skip a live event for a message already on the page.
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    if (document.getElementById("message-" + event.detail.lastEventId)) event.preventDefault();
+  });
+
+  document.addEventListener("htmx:sseOpen", function (event) {
+    if (event.detail.elt.id === "messages") catchUp(event.detail.elt);
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target && event.detail.target.id === "messages") removeDuplicateMessages();
+  });
+  document.addEventListener("htmx:sseMessage", removeDuplicateMessages);
 })();

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
@@ -13,7 +15,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from service.app import create_app
 from service.db import queries
@@ -32,6 +34,7 @@ class PostgresServer:
 
     admin_url: str
     bin_dir: Path | None
+    data_dir: Path | None = None  # set when the tests own the server (embedded)
 
     def url(self, dbname: str) -> str:
         return make_conninfo(self.admin_url, dbname=dbname)
@@ -43,6 +46,25 @@ class PostgresServer:
         if found is None:
             raise RuntimeError(f"{name} is not on PATH")
         return found
+
+    def restart(self, database_url: str) -> None:
+        """Restart the server when the tests own it; otherwise cut every connection to
+        database_url, which is what a restart looks like to the app."""
+        if self.data_dir is None:
+            dbname = conninfo_to_dict(database_url)["dbname"]
+            with psycopg.connect(self.admin_url, autocommit=True) as conn:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (dbname,),
+                )
+            return
+        log = self.data_dir / "log"  # the file the wheel's server logs to
+        command = [self.binary("pg_ctl"), "-D", str(self.data_dir), "-l", str(log)]
+        command += ["-m", "fast", "-w", "restart"]
+        if os.geteuid() == 0:  # the wheel runs the server as its own user when we are root
+            command = ["runuser", "-u", "pgserver", "--", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, timeout=60)
 
     def execute(self, statement: str) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
@@ -59,13 +81,18 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+def postgres() -> Iterator[PostgresServer]:
     url = os.environ.get("DATABASE_URL")
     if url:
         yield PostgresServer(admin_url=url, bin_dir=None)
         return
-    server = start_embedded_postgres(tmp_path_factory.mktemp("embedded") / "postgres")
-    yield PostgresServer(admin_url=server.url, bin_dir=server.bin_dir)
+    # Not under pytest's own temporary tree: the server runs as another user when we are
+    # root, and needs to reach its directory until it has stopped.
+    parent = Path(tempfile.mkdtemp(prefix="message-service-tests-"))
+    server = start_embedded_postgres(parent / "postgres")
+    yield PostgresServer(admin_url=server.url, bin_dir=server.bin_dir, data_dir=server.data_dir)
+    server.stop()
+    shutil.rmtree(parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

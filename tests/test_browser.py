@@ -158,7 +158,7 @@ def test_scrolling_to_the_end_loads_older_messages(
             """
             INSERT INTO messages (author_id, body, created_at)
             SELECT users.id, 'history ' || n, now() - n * interval '1 minute'
-            FROM users, generate_series(1, 120) AS n
+            FROM users, generate_series(120, 1, -1) AS n
             WHERE users.email = 'user@example.com'
             """
         )
@@ -174,3 +174,41 @@ def test_scrolling_to_the_end_loads_older_messages(
     expect(messages.last.locator(".body")).to_have_text("history 120")
     expect(page.locator("#messages .older")).to_have_count(0)
     context.close()
+
+
+def test_live_updates_reach_another_browser_in_its_own_timezone(
+    browser: Browser, server: LiveServer
+) -> None:
+    pages = {}
+    for zone in ("America/New_York", "Asia/Kolkata"):
+        context = browser.new_context(timezone_id=zone, viewport={"width": 900, "height": 700})
+        page = context.new_page()
+        pages[zone] = (page, watch_console(page))
+        with page.expect_response(lambda r: "/api/messages?after=" in r.url):
+            sign_in(page, server)  # the stream opened and caught up
+        page.evaluate("window.notReloaded = true")
+
+    author, author_errors = pages["America/New_York"]
+    reader, reader_errors = pages["Asia/Kolkata"]
+    author.get_by_label("Message").fill("Live from New York")
+    author.get_by_label("Message").press("Enter")
+
+    for page, suffix in ((reader, "IST"), (author, "EST")):
+        first = page.locator("#messages .message").first
+        expect(first.locator(".body")).to_have_text("Live from New York")
+        expect(first.locator("time")).to_have_text(re.compile(rf" {suffix}$"))
+    reader.get_by_label("Message").fill("Reply from Kolkata")
+    reader.get_by_label("Message").press("Enter")
+    for page in (author, reader):
+        expect(page.locator("#messages .message").first.locator(".body")).to_have_text(
+            "Reply from Kolkata"
+        )
+    # Let any late duplicate (POST answer and live event) arrive before counting.
+    reader.wait_for_timeout(500)
+    for page in (author, reader):
+        expect(page.locator("#messages .message")).to_have_count(2)
+        assert page.evaluate("window.notReloaded") is True
+    reader.screenshot(path=ARTIFACTS / "live-reader.png", full_page=True)
+    assert author_errors == [] and reader_errors == []
+    for page, _ in pages.values():
+        page.context.close()

@@ -8,9 +8,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from service.migrations import migration_files
 from tests.conftest import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
+ALL = [path.name for path in migration_files()]
 
 
 def run_psql_path(postgres: PostgresServer, url: str) -> str:
@@ -68,11 +70,11 @@ def test_psql_and_python_paths_give_the_same_schema(
     postgres: PostgresServer, fresh_database: str, second_database: str
 ) -> None:
     out = run_psql_path(postgres, fresh_database)
-    assert "applied 0001_users_and_messages.sql" in out
-    assert "applied: 0001_users_and_messages.sql" in run_python_path(second_database)
+    assert all(f"applied {name}" in out for name in ALL)
+    assert f"applied: {', '.join(ALL)}" in run_python_path(second_database)
     assert schema(postgres, fresh_database) == schema(postgres, second_database)
     assert "CREATE TABLE public.messages" in schema(postgres, fresh_database)
-    assert applied(fresh_database) == applied(second_database) == ["0001_users_and_messages.sql"]
+    assert applied(fresh_database) == applied(second_database) == ALL
 
 
 def test_each_path_is_idempotent_and_follows_the_other(
@@ -83,10 +85,10 @@ def test_each_path_is_idempotent_and_follows_the_other(
     assert "schema is up to date" in run_python_path(fresh_database)
     assert "applied" not in run_psql_path(postgres, fresh_database)
     assert schema(postgres, fresh_database) == before
-    assert applied(fresh_database) == ["0001_users_and_messages.sql"]
+    assert applied(fresh_database) == ALL
 
 
 def test_python_path_then_psql_path(postgres: PostgresServer, fresh_database: str) -> None:
     run_python_path(fresh_database)
     assert "applied" not in run_psql_path(postgres, fresh_database)
-    assert applied(fresh_database) == ["0001_users_and_messages.sql"]
+    assert applied(fresh_database) == ALL

@@ -28,3 +28,27 @@ JOIN users ON users.id = messages.author_id
 WHERE (messages.created_at, messages.id) < (%(before_time)s, %(before_id)s)
 ORDER BY messages.created_at DESC, messages.id DESC
 LIMIT %(limit)s;
+
+-- name: list_messages_by_id
+-- Returns the messages with these ids, oldest first (what a notification names).
+SELECT messages.id, messages.body, messages.created_at,
+       split_part(users.email, '@', 1) AS author
+FROM messages
+JOIN users ON users.id = messages.author_id
+WHERE messages.id = ANY(%(ids)s)
+ORDER BY messages.id;
+
+-- name: list_messages_after
+-- Returns up to %(limit)s messages with ids above %(after_id)s, oldest first: what a
+-- reconnecting page or listener missed.
+SELECT messages.id, messages.body, messages.created_at,
+       split_part(users.email, '@', 1) AS author
+FROM messages
+JOIN users ON users.id = messages.author_id
+WHERE messages.id > %(after_id)s
+ORDER BY messages.id
+LIMIT %(limit)s;
+
+-- name: newest_message_id$
+-- Returns the highest message id, or 0 when there are none.
+SELECT coalesce(max(id), 0) FROM messages;

@@ -1,0 +1,3 @@
+-- name: listen_for_messages!
+-- Subscribes this connection to the `messages` channel (see migration 0002).
+LISTEN messages;
