@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from service import auth, events, health, messages
+from service import auth, events, health, messages, settings_page
 from service.context import AppContext, context
 from service.db import create_pool, open_pool, queries
 from service.live import Broker, on_exit_signals
@@ -27,6 +27,7 @@ from service.middleware import (
 from service.passwords import PasswordChecker
 from service.paths import STATIC_DIR
 from service.rendering import create_templates, is_htmx, render_error_fragment
+from service.sessions import SessionMiddleware
 from service.settings import Settings
 from service.tokens import signing_key
 
@@ -100,10 +101,25 @@ def create_app(settings: Settings, database_url: str | None = None) -> Starlette
     app = Starlette(
         routes=[
             Route("/", auth.sign_in_page),
+            Route("/signup", auth.sign_up_page),
+            Route("/signup", auth.sign_up, methods=["POST"]),
             Route("/api/login", auth.sign_in, methods=["POST"]),
             Route("/api/logout", auth.sign_out, methods=["GET", "POST"]),
+            Route("/api/session", auth.keep_alive),
             Route("/msgs", messages.dashboard),
+            Route("/msgs/{message_id:int}/delete", messages.confirm_delete),
             Route("/api/message", messages.post_message, methods=["POST"]),
+            Route(
+                "/api/message/{message_id:int}/delete", messages.delete_message, methods=["POST"]
+            ),
+            Route("/settings", settings_page.settings_page),
+            Route("/settings/profile", settings_page.save_profile, methods=["POST"]),
+            Route("/settings/password", settings_page.change_password, methods=["POST"]),
+            Route(
+                "/settings/sign-out-everywhere",
+                settings_page.sign_out_everywhere,
+                methods=["POST"],
+            ),
             Route("/api/messages", messages.list_messages),
             Route("/events", events.events),
             Route("/healthz", health.healthz),
@@ -114,6 +130,7 @@ def create_app(settings: Settings, database_url: str | None = None) -> Starlette
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, https=settings.https),
             Middleware(CrossSiteRequestMiddleware, refusal=cross_site_refused),
+            Middleware(SessionMiddleware),
         ],
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,

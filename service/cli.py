@@ -1,14 +1,18 @@
-"""python -m service [serve|migrate]: run the service, or apply the schema migrations."""
+"""python -m service [serve|migrate|create-user EMAIL]: run the service, apply the schema
+migrations, or create an account."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import sys
 
 import uvicorn
+from psycopg import AsyncConnection
 
+from service.accounts import email_problem, password_problem
 from service.app import create_app
 from service.db import queries
 from service.embedded import start_embedded_postgres
@@ -32,12 +36,11 @@ def database_url(settings: Settings) -> str:
     return server.url
 
 
-async def seed_demo_account(conninfo: str) -> None:
-    from psycopg import AsyncConnection
-
+async def create_account(conninfo: str, email: str, password: str) -> int | None:
+    """The new user's id, or None when the email is taken."""
     async with await AsyncConnection.connect(conninfo, autocommit=True) as conn:
-        await queries.ensure_user(
-            conn, email=DEMO_EMAIL, password_hash=OWASP_HASHER.hash(DEMO_PASSWORD)
+        return await queries.create_user(
+            conn, email=email, password_hash=OWASP_HASHER.hash(password)
         )
 
 
@@ -46,7 +49,7 @@ def serve(settings: Settings) -> None:
     if not settings.production:
         # Production applies migrations as a separate release step (ops/migrate.sh).
         asyncio.run(apply_migrations(url, queries))
-        asyncio.run(seed_demo_account(url))
+        asyncio.run(create_account(url, DEMO_EMAIL, DEMO_PASSWORD))
     app = create_app(settings, url)
     print(f"Serving on http://{settings.host}:{settings.port}", flush=True)
     if not settings.production:
@@ -69,11 +72,42 @@ def migrate(settings: Settings) -> None:
     print("applied: " + ", ".join(applied) if applied else "schema is up to date")
 
 
+def read_new_password() -> str:
+    """From a prompt (asked twice) on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            raise SystemExit("the passwords differ")
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def create_user(settings: Settings, email: str) -> int:
+    """python -m service create-user EMAIL: the password comes from a prompt or stdin."""
+    email = email.strip()
+    password = read_new_password()
+    problem = email_problem(email) or password_problem(password, email)
+    if problem:
+        print(f"cannot create {email!r}: {problem}", file=sys.stderr)
+        return 2
+    url = database_url(settings)
+    if asyncio.run(create_account(url, email, password)) is None:
+        print(f"an account for {email} exists already", file=sys.stderr)
+        return 1
+    print(f"created {email}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
-    parser.add_argument(
-        "command", nargs="?", default="serve", choices=["serve", "migrate"], help="default: serve"
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("serve", help="run the service (the default)")
+    commands.add_parser("migrate", help="apply the schema migrations")
+    create = commands.add_parser(
+        "create-user",
+        help="create an account; the password is read from a prompt or stdin, never argv",
     )
+    create.add_argument("email")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -81,5 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
     configure_logging(settings)
-    {"serve": serve, "migrate": migrate}[args.command](settings)
+    if args.command == "create-user":
+        return create_user(settings, args.email)
+    if args.command == "migrate":
+        migrate(settings)
+    else:
+        serve(settings)
     return 0

@@ -7,16 +7,32 @@ import re
 import time
 from collections.abc import AsyncIterator
 
+import psycopg
+from psycopg_pool import PoolTimeout
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from service.auth import current_session, signed_out
-from service.context import context
+from service.auth import signed_out
+from service.context import AppContext, context
 from service.live import Subscriber
+from service.sessions import Session, current_session
 
 LAST_EVENT_ID = re.compile(r"^\d{1,18}$")
 # Browsers wait this long before reconnecting a stream that ended.
 RETRY_MILLISECONDS = 2000
+
+
+async def session_is_live(ctx: AppContext, session: Session) -> bool:
+    """False once the session is revoked or over; True while the database cannot say
+    (an outage should not close every stream)."""
+    try:
+        async with ctx.pool.connection() as conn:
+            row = await ctx.queries.get_active_session(
+                conn, session_id=session.id, user_id=session.user_id
+            )
+    except (psycopg.Error, PoolTimeout):
+        return True
+    return row is not None
 
 
 async def events(request: Request) -> Response:
@@ -26,7 +42,7 @@ async def events(request: Request) -> Response:
         return signed_out(request)
     ctx = context(request)
     broker = ctx.broker
-    subscriber = broker.subscribe(session.timezone)
+    subscriber = broker.subscribe(session.user_id, session.timezone)
     if subscriber is None:
         return PlainTextResponse(
             "Too many live connections here; retrying shortly.",
@@ -43,23 +59,26 @@ async def events(request: Request) -> Response:
             # arrives live as well as in the replay is sent once.
             sent_up_to = 0
             if LAST_EVENT_ID.match(last_event_id):
-                for event in await broker.missed_events(int(last_event_id), session.timezone):
+                for event in await broker.missed_events(int(last_event_id), subscriber):
                     yield event.text
-                    sent_up_to = event.id
+                    sent_up_to = event.id or sent_up_to
             while True:
-                remaining = session.expires_at - time.time()
+                remaining = session.token_expires_at - time.time()
                 if remaining <= 0:
-                    return
+                    return  # the browser reconnects with its renewed cookie, if any
                 try:
                     event = await asyncio.wait_for(
                         subscriber.queue.get(), min(heartbeat, remaining)
                     )
                 except TimeoutError:
+                    # Signed out meanwhile (here or on another device)? Then stop.
+                    if not await session_is_live(ctx, session):
+                        return
                     yield ": keep-alive\n\n"  # a comment: keeps proxies from timing out
                     continue
                 if event is None:
                     return
-                if event.id > sent_up_to:
+                if event.id is None or event.id > sent_up_to:
                     yield event.text
         finally:
             broker.unsubscribe(subscriber)

@@ -29,31 +29,33 @@ from service.queries import Queries
 
 log = logging.getLogger(__name__)
 
-INSERT_PAYLOAD = re.compile(r"^insert:(\d+(?:,\d+)*)$")
+PAYLOAD = re.compile(r"^(?P<change>insert|delete):(?P<ids>\d+(?:,\d+)*)$")
 RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 CATCH_UP_LIMIT = 500
 REMEMBERED_IDS = 2048
 
 
-def sse_event(event_id: int, data: str, event: str = "message") -> str:
+def sse_event(event_id: int | None, data: str, event: str = "message") -> str:
     """One Server-Sent Event; every line of data gets its own `data:` field."""
-    lines = [f"id: {event_id}", f"event: {event}"]
+    lines = [] if event_id is None else [f"id: {event_id}"]
+    lines.append(f"event: {event}")
     lines += [f"data: {line}" for line in data.splitlines() or [""]]
     return "\n".join(lines) + "\n\n"
 
 
 @dataclass(frozen=True)
 class Event:
-    """A rendered Server-Sent Event and the message id it carries."""
+    """A rendered Server-Sent Event; `id` is the new message's (None for a deletion)."""
 
-    id: int
+    id: int | None
     text: str
 
 
 @dataclass(eq=False)
 class Subscriber:
-    """One open stream: the viewer's timezone and a bounded queue of rendered events."""
+    """One open stream: who watches, in which timezone, and a bounded queue of events."""
 
+    user_id: int
     timezone: str
     queue: asyncio.Queue[Event | None] = field(default_factory=lambda: asyncio.Queue(64))
 
@@ -117,48 +119,63 @@ class Broker:
         for subscriber in list(self.subscribers):
             subscriber.close()
 
-    def subscribe(self, timezone: str) -> Subscriber | None:
+    def subscribe(self, user_id: int, timezone: str) -> Subscriber | None:
         """A new stream, or None when this process has as many as it may hold."""
         if self.closing or len(self.subscribers) >= self.max_streams:
             return None
-        subscriber = Subscriber(timezone)
+        subscriber = Subscriber(user_id, timezone)
         self.subscribers.add(subscriber)
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
 
-    def render(self, message: dict[str, Any], timezone: str) -> Event:
-        html = self.message_template.render(message=message, timezone=timezone)
+    def render(self, message: dict[str, Any], timezone: str, viewer_id: int | None) -> Event:
+        """The message as one viewer sees it: in their zone, with a delete control when
+        they wrote it."""
+        html = self.message_template.render(
+            message=message, timezone=timezone, viewer_id=viewer_id
+        )
         return Event(message["id"], sse_event(message["id"], html))
 
-    async def missed_events(self, after_id: int, timezone: str) -> list[Event]:
+    async def missed_events(self, after_id: int, subscriber: Subscriber) -> list[Event]:
         """Events for messages after after_id (a reconnecting client's Last-Event-ID)."""
         async with self.pool.connection() as conn:
             rows = await self.queries.list_messages_after(
                 conn, after_id=after_id, limit=CATCH_UP_LIMIT
             )
-        return [self.render(row, timezone) for row in rows]
+        return [self.render(row, subscriber.timezone, subscriber.user_id) for row in rows]
 
     def publish(self, messages: Iterable[dict[str, Any]]) -> None:
-        """Render each message once per timezone in use and queue it on every stream."""
+        """Render each message once per (timezone, is-the-author) in use and queue it on
+        every stream."""
         for message in messages:
             if message["id"] in self._recent:
                 continue
             self._recent.append(message["id"])
             self.last_id = max(self.last_id or 0, message["id"])
-            rendered: dict[str, Event] = {}
+            rendered: dict[tuple[str, bool], Event] = {}
             for subscriber in list(self.subscribers):
-                event = rendered.get(subscriber.timezone)
-                if event is None:
-                    event = rendered[subscriber.timezone] = self.render(
-                        message, subscriber.timezone
-                    )
-                if not subscriber.offer(event):
-                    self.dropped += 1
-                    self.unsubscribe(subscriber)
-                    subscriber.close()
-                    log.warning("dropped a live stream that fell behind")
+                is_author = subscriber.user_id == message["author_id"]
+                key = (subscriber.timezone, is_author)
+                if key not in rendered:
+                    viewer = subscriber.user_id if is_author else None
+                    rendered[key] = self.render(message, subscriber.timezone, viewer)
+                self._offer(subscriber, rendered[key])
+
+    def publish_deletions(self, ids: Iterable[int]) -> None:
+        """Tell every stream which messages are gone."""
+        for message_id in ids:
+            event = Event(None, sse_event(None, str(message_id), event="delete"))
+            for subscriber in list(self.subscribers):
+                self._offer(subscriber, event)
+
+    def _offer(self, subscriber: Subscriber, event: Event) -> None:
+        if not subscriber.offer(event):
+            self.dropped += 1
+            self.unsubscribe(subscriber)
+            subscriber.close()
+            log.warning("dropped a live stream that fell behind")
 
     async def _listen_forever(self) -> None:
         attempt = 0
@@ -201,11 +218,14 @@ class Broker:
         self.publish(rows)
 
     async def _on_notification(self, payload: str) -> None:
-        match = INSERT_PAYLOAD.match(payload)
+        match = PAYLOAD.match(payload)
         if match is None:
             log.warning("ignored a notification: %r", payload[:100])
             return
-        ids = [int(i) for i in match[1].split(",")]
+        ids = [int(i) for i in match["ids"].split(",")]
+        if match["change"] == "delete":
+            self.publish_deletions(ids)
+            return
         async with self.pool.connection() as conn:
             rows = await self.queries.list_messages_by_id(conn, ids=ids)
         self.publish(rows)

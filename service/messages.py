@@ -10,10 +10,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service.auth import current_session, signed_out
+from service.auth import signed_out
 from service.context import context
 from service.rendering import is_htmx, render_error_fragment
-from service.tokens import Session
+from service.sessions import Session, current_session
 
 MAX_MESSAGE_LENGTH = 500
 PAGE_SIZE = 50
@@ -91,6 +91,7 @@ def render_dashboard(
         {
             "session": session,
             "timezone": session.timezone,
+            "viewer_id": session.user_id,
             "draft": draft,
             "error": error,
             "notice": notice,
@@ -150,7 +151,7 @@ async def post_message(request: Request) -> Response:
     return ctx.templates.TemplateResponse(
         request,
         "_message.html",
-        {"message": message, "timezone": session.timezone},
+        {"message": message, "timezone": session.timezone, "viewer_id": session.user_id},
         status_code=201,
     )
 
@@ -184,5 +185,52 @@ async def list_messages(request: Request) -> Response:
             request, "older-error", "That is not a valid position in the history.", 400
         )
     return ctx.templates.TemplateResponse(
-        request, "_message_page.html", {"timezone": session.timezone, **page}
+        request,
+        "_message_page.html",
+        {"timezone": session.timezone, "viewer_id": session.user_id, **page},
     )
+
+
+def message_id_of(request: Request) -> int:
+    return int(request.path_params["message_id"])
+
+
+async def confirm_delete(request: Request) -> Response:
+    """Without JavaScript, deleting asks on a page of its own first."""
+    session = current_session(request)
+    if session is None:
+        return signed_out(request)
+    return context(request).templates.TemplateResponse(
+        request, "confirm_delete.html", {"session": session, "message_id": message_id_of(request)}
+    )
+
+
+async def delete_message(request: Request) -> Response:
+    """Delete one of your own messages (403 for anyone else's); live pages drop it too."""
+    session = current_session(request)
+    if session is None:
+        return signed_out(request)
+    ctx = context(request)
+    message_id = message_id_of(request)
+    async with ctx.pool.connection() as conn:
+        deleted = await ctx.queries.delete_own_message(
+            conn, message_id=message_id, author_id=session.user_id
+        )
+        exists = deleted is None and await ctx.queries.message_exists(conn, message_id=message_id)
+    if deleted is None:
+        status, error = (
+            (403, "You can only delete your own messages.")
+            if exists
+            else (
+                404,
+                "That message does not exist (any more).",
+            )
+        )
+        if is_htmx(request):
+            return render_error_fragment(request, "request-error", error, status)
+        return ctx.templates.TemplateResponse(
+            request, "error.html", {"message": error}, status_code=status
+        )
+    if is_htmx(request):
+        return Response(status_code=200)  # the page removes the item (hx-swap="delete")
+    return RedirectResponse("/msgs", status_code=303)

@@ -24,7 +24,10 @@ ENVIRONMENT = {
     "PORT": "port to bind (default `8000`)",
     "HTTPS": "`true` when users reach the site over HTTPS: Secure cookies and HSTS "
     "(default: true in production, false in development)",
-    "SESSION_MINUTES": "lifetime of a sign-in token (default `30`)",
+    "SESSION_MINUTES": "idle time after which a session ends; its token is renewed while "
+    "in use (default `30`)",
+    "SESSION_MAX_DAYS": "absolute lifetime of a session, however active (default `7`)",
+    "SIGNUP_ENABLED": "`true` (default) lets anyone create an account at /signup",
     "DB_POOL_MIN": "connections the pool keeps open (default `2`)",
     "DB_POOL_MAX": "most connections the pool opens (default `10`)",
     "HASH_CONCURRENCY": "password hashes computed at once, off the event loop (default `2`)",
@@ -51,6 +54,8 @@ class Settings:
     port: int = 8000
     https: bool = False
     session_minutes: int = 30
+    session_max_days: int = 7
+    signup_enabled: bool = True
     db_pool_min: int = 2
     db_pool_max: int = 10
     hash_concurrency: int = 2
@@ -149,7 +154,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         host=env.get("HOST") or "127.0.0.1",
         port=_int(env, "PORT", 8000, 1, 65535),
         https=_bool(env, "HTTPS", production),
-        session_minutes=_int(env, "SESSION_MINUTES", 30, 1, 24 * 60),
+        session_minutes=_int(env, "SESSION_MINUTES", 30, 10, 24 * 60),
+        session_max_days=_int(env, "SESSION_MAX_DAYS", 7, 1, 90),
+        signup_enabled=_bool(env, "SIGNUP_ENABLED", True),
         db_pool_min=pool_min,
         db_pool_max=pool_max,
         hash_concurrency=_int(env, "HASH_CONCURRENCY", 2, 1, 64),

@@ -1,4 +1,8 @@
-"""Session tokens: HS256 JWTs signed and verified with joserfc, algorithm pinned."""
+"""Session tokens: HS256 JWTs signed and verified with joserfc, algorithm pinned.
+
+A token only says which server-side session it belongs to (`sid`) and for how long it
+may be used; whether that session is still live is the database's answer (sessions.py).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,13 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 
 ALGORITHM = "HS256"
-CLAIMS = jwt.JWTClaimsRegistry
 
 
 @dataclass(frozen=True)
-class Session:
-    """Who is signed in, and the timezone their pages are rendered in."""
-
+class TokenClaims:
     user_id: int
-    timezone: str
-    timezone_notice: str
-    token_id: str
+    session_id: uuid.UUID
+    issued_at: int
     expires_at: int
 
 
@@ -29,49 +29,36 @@ def signing_key(secret: str) -> OctKey:
     return OctKey.import_key(secret.encode())
 
 
-def issue_session_token(
-    key: OctKey,
-    user_id: int,
-    timezone: str,
-    timezone_notice: str,
-    minutes: int,
-    now: int | None = None,
+def issue_token(
+    key: OctKey, user_id: int, session_id: uuid.UUID, expires_at: int, now: int | None = None
 ) -> str:
-    """Sign a token for user_id that expires after minutes."""
-    issued = int(time.time()) if now is None else now
+    """Sign a token for the session that expires at expires_at (a Unix time)."""
     claims = {
         "sub": str(user_id),
-        "iat": issued,
-        "exp": issued + minutes * 60,
+        "sid": str(session_id),
+        "iat": int(time.time()) if now is None else now,
+        "exp": expires_at,
         "jti": uuid.uuid4().hex,
-        "tz": timezone,
     }
-    if timezone_notice:
-        claims["tzn"] = timezone_notice
     return jwt.encode({"alg": ALGORITHM, "typ": "JWT"}, claims, key, algorithms=[ALGORITHM])
 
 
-def read_session_token(key: OctKey, token: str, now: int | None = None) -> Session | None:
-    """The session in a token, or None when it is malformed, forged, expired or incomplete."""
+def read_token(key: OctKey, token: str, now: int | None = None) -> TokenClaims | None:
+    """The claims of a valid token, or None when it is malformed, forged, expired or
+    incomplete."""
     try:
         decoded = jwt.decode(token, key, algorithms=[ALGORITHM])
         if decoded.header.get("alg") != ALGORITHM:
             return None
         essential = {"essential": True}
-        CLAIMS(
-            now=now,
-            exp=essential,
-            iat=essential,
-            sub=essential,
-            jti=essential,
-            tz=essential,
+        jwt.JWTClaimsRegistry(
+            now=now, exp=essential, iat=essential, sub=essential, jti=essential, sid=essential
         ).validate(decoded.claims)
         claims = decoded.claims
-        return Session(
+        return TokenClaims(
             user_id=int(claims["sub"]),
-            timezone=str(claims["tz"]),
-            timezone_notice=str(claims.get("tzn", "")),
-            token_id=str(claims["jti"]),
+            session_id=uuid.UUID(str(claims["sid"])),
+            issued_at=int(claims["iat"]),
             expires_at=int(claims["exp"]),
         )
     except (JoseError, ValueError, TypeError, KeyError):

@@ -76,10 +76,42 @@
     textarea.focus();
   });
 
-  // Skip a live event for a message already on the page.
+  // A live "delete" removes the message; a live message already on the page is skipped.
   document.addEventListener("htmx:sseBeforeMessage", function (event) {
-    if (document.getElementById("message-" + event.detail.lastEventId)) event.preventDefault();
+    var message = event.detail;
+    if (message.type === "delete") {
+      event.preventDefault();
+      var gone = document.getElementById("message-" + message.data.trim());
+      if (gone) gone.remove();
+      return;
+    }
+    if (document.getElementById("message-" + message.lastEventId)) event.preventDefault();
   });
+
+  // Typing counts as using the site: renew the session at most every few minutes, so it
+  // does not run out under someone writing a long message.
+  var lastKeepAlive = Date.now();
+  document.addEventListener("input", function () {
+    if (Date.now() - lastKeepAlive < 4 * 60 * 1000) return;
+    lastKeepAlive = Date.now();
+    fetch("/api/session", { credentials: "same-origin" });
+  });
+
+  // Settings: offer this browser's zone.
+  function offerBrowserTimezone() {
+    var button = document.querySelector("[data-use-browser-timezone]");
+    if (!button) return;
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!zone) return;
+    button.querySelector("[data-browser-timezone-name]").textContent = zone;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var input = document.getElementById("timezone");
+      input.value = zone;
+      input.focus();
+    });
+  }
+  document.addEventListener("DOMContentLoaded", offerBrowserTimezone);
 
   document.addEventListener("htmx:sseOpen", function (event) {
     if (event.detail.elt.id === "messages") catchUp(event.detail.elt);

@@ -146,8 +146,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 def create_user(conn: psycopg.Connection, email: str, password: str = PASSWORD) -> int:
     row = conn.execute(
-        "INSERT INTO users (email, password_hash) VALUES (%s, %s) RETURNING id",
-        (email, OWASP_HASHER.hash(password)),
+        "INSERT INTO users (email, password_hash, display_name) VALUES (%s, %s, %s) RETURNING id",
+        (email, OWASP_HASHER.hash(password), email.split("@")[0]),
     ).fetchone()
     assert row is not None
     return row[0]

@@ -22,7 +22,7 @@ async def test_htmx_sign_in_sets_cookie_and_redirects(client: Client, user: dict
     assert "session" in response.cookies
     page = await client.get("/msgs")
     assert page.status_code == 200
-    assert "Times in Asia/Kolkata" in page.text
+    assert "ada · Asia/Kolkata" in page.text
 
 
 async def test_plain_form_sign_in_answers_303(client: Client, user: dict) -> None:

@@ -195,15 +195,15 @@ async def test_sigterm_closes_open_streams_promptly(tmp_path: Path, database_url
 
 def test_a_client_that_falls_behind_is_dropped_not_buffered() -> None:
     class Template:
-        def render(self, message: dict, timezone: str) -> str:
+        def render(self, message: dict, timezone: str, viewer_id: int | None) -> str:
             return f"{message['id']} in {timezone}"
 
     broker = Broker("", None, None, Template(), max_streams=10)  # type: ignore[arg-type]
-    slow = broker.subscribe("UTC")
-    fast = broker.subscribe("Asia/Kolkata")
+    slow = broker.subscribe(1, "UTC")
+    fast = broker.subscribe(2, "Asia/Kolkata")
     assert slow is not None and fast is not None
     for n in range(1, 100):
-        broker.publish([{"id": n}])
+        broker.publish([{"id": n, "author_id": 3}])
         if n < 99:
             fast.queue.get_nowait()  # the fast reader keeps up
     assert slow not in broker.subscribers
@@ -217,13 +217,13 @@ def test_a_client_that_falls_behind_is_dropped_not_buffered() -> None:
 
 def test_capacity_and_closing() -> None:
     broker = Broker("", None, None, None, max_streams=2)  # type: ignore[arg-type]
-    first, second = broker.subscribe("UTC"), broker.subscribe("UTC")
-    assert broker.subscribe("UTC") is None
+    first, second = broker.subscribe(1, "UTC"), broker.subscribe(2, "UTC")
+    assert broker.subscribe(3, "UTC") is None
     assert isinstance(first, Subscriber) and isinstance(second, Subscriber)
     broker.unsubscribe(first)
-    assert broker.subscribe("UTC") is not None
+    assert broker.subscribe(3, "UTC") is not None
     broker.close_streams()
-    assert broker.subscribe("UTC") is None
+    assert broker.subscribe(4, "UTC") is None
     assert second.queue.get_nowait() is None
 
 

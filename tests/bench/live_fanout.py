@@ -221,8 +221,8 @@ def run(counts: list[int], rounds: int, post_seconds: float, admin_url: str | No
     asyncio.run(apply_migrations(url, queries))
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
-            "INSERT INTO users (email, password_hash) VALUES (%s, %s)",
-            (EMAIL, OWASP_HASHER.hash(PASSWORD)),
+            "INSERT INTO users (email, password_hash, display_name) VALUES (%s, %s, %s)",
+            (EMAIL, OWASP_HASHER.hash(PASSWORD), "bench"),
         )
     report: dict = {"clients": counts, "rounds": rounds}
     try:

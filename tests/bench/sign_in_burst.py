@@ -140,8 +140,8 @@ def prepare_database(admin_url: str) -> str:
     asyncio.run(apply_migrations(url, queries))
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
-            "INSERT INTO users (email, password_hash) VALUES (%s, %s)",
-            (EMAIL, OWASP_HASHER.hash(PASSWORD)),
+            "INSERT INTO users (email, password_hash, display_name) VALUES (%s, %s, %s)",
+            (EMAIL, OWASP_HASHER.hash(PASSWORD), "bench"),
         )
         conn.execute(
             "INSERT INTO messages (author_id, body) SELECT 1, 'message ' || n "
