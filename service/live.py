@@ -133,9 +133,7 @@ class Broker:
     def render(self, message: dict[str, Any], timezone: str, viewer_id: int | None) -> Event:
         """The message as one viewer sees it: in their zone, with a delete control when
         they wrote it."""
-        html = self.message_template.render(
-            message=message, timezone=timezone, viewer_id=viewer_id
-        )
+        html = self.message_template.render(message=message, timezone=timezone, viewer_id=viewer_id)
         return Event(message["id"], sse_event(message["id"], html))
 
     async def missed_events(self, after_id: int, subscriber: Subscriber) -> list[Event]:
