@@ -224,6 +224,9 @@ class Broker:
         if match["change"] == "delete":
             self.publish_deletions(ids)
             return
+        if not self.subscribers:  # nobody here to tell: skip the read
+            self.last_id = max(self.last_id or 0, *ids)
+            return
         async with self.pool.connection() as conn:
             rows = await self.queries.list_messages_by_id(conn, ids=ids)
         self.publish(rows)

@@ -212,3 +212,51 @@ def test_live_updates_reach_another_browser_in_its_own_timezone(
     assert author_errors == [] and reader_errors == []
     for page, _ in pages.values():
         page.context.close()
+
+
+def test_sign_up_post_change_timezone_delete_and_sign_out(
+    browser: Browser, server: LiveServer
+) -> None:
+    context = browser.new_context(
+        timezone_id="America/New_York", viewport={"width": 1000, "height": 800}
+    )
+    page = context.new_page()
+    errors = watch_console(page)
+    page.goto(server.url + "/")
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("Email").fill("grace@example.com")
+    page.get_by_label("Password").fill("password1")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#sign-up-error")).to_contain_text("most common")
+    page.get_by_label("Password").fill("compile the moon 1952")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(server.url + "/msgs")
+    expect(page.locator("nav")).to_contain_text("grace · America/New_York")
+
+    page.get_by_label("Message").fill("Times will change")
+    page.get_by_label("Message").press("Enter")
+    first = page.locator("#messages .message").first
+    expect(first.locator("time")).to_have_text(re.compile(r" E[SD]T$"))
+
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Display name").fill("Grace H.")
+    page.get_by_label("Timezone").fill("Asia/Kathmandu")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "settings.png", full_page=True)
+
+    page.locator("nav").get_by_role("link", name="Messages").click()
+    first = page.locator("#messages .message").first
+    expect(first.locator("time")).to_have_text(re.compile(r" \+0545$"))
+    expect(first.locator(".author")).to_have_text("Grace H.")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    first.get_by_role("link", name="Delete").click()
+    expect(page.locator("#messages .message")).to_have_count(0)
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(server.url + "/")
+    page.goto(server.url + "/settings")
+    page.wait_for_url(server.url + "/")
+    assert errors == []
+    context.close()

@@ -232,3 +232,21 @@ def test_sse_event_format() -> None:
         sse_event(7, "<li>\n  a\n</li>")
         == "id: 7\nevent: message\ndata: <li>\ndata:   a\ndata: </li>\n\n"
     )
+
+
+async def test_a_deleted_message_leaves_every_live_page(server: LiveServer) -> None:
+    author = await signed_in_client(server.url)
+    reader = await signed_in_client(server.url, "Asia/Kolkata")
+    async with open_stream(reader) as stream:
+        message_id = await post(author, "soon gone")
+        assert (await stream.next()).id == str(message_id)
+        deleted = await author.post(
+            f"/api/message/{message_id}/delete", headers={"HX-Request": "true"}
+        )
+        assert deleted.status_code == 200
+        event = await stream.next()
+    await author.aclose()
+    await reader.aclose()
+    assert event.event == "delete"
+    assert event.data == str(message_id)
+    assert event.id == ""  # deletions do not move the stream's resume point

@@ -14,7 +14,7 @@ WHERE id = %(user_id)s;
 -- Creates the user unless the email is taken; returns the new id, or nothing when taken.
 -- The display name starts as the email's local part.
 INSERT INTO users (email, password_hash, display_name)
-VALUES (lower(%(email)s), %(password_hash)s, left(split_part(lower(%(email)s), '@', 1), 50))
+VALUES (lower(%(email)s), %(password_hash)s, left(split_part(%(email)s, '@', 1), 50))
 ON CONFLICT (email) DO NOTHING
 RETURNING id;
 
