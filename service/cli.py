@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import signal
 import sys
 
 import uvicorn
@@ -50,6 +51,9 @@ def serve(settings: Settings) -> None:
         # Production applies migrations as a separate release step (ops/migrate.sh).
         asyncio.run(apply_migrations(url, queries))
         asyncio.run(create_account(url, DEMO_EMAIL, DEMO_PASSWORD))
+    # uvicorn re-raises SIGTERM once it has shut down gracefully; exit normally instead,
+    # so exit hooks run (they stop the embedded PostgreSQL this process started).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     app = create_app(settings, url)
     print(f"Serving on http://{settings.host}:{settings.port}", flush=True)
     if not settings.production:

@@ -41,6 +41,8 @@ def test_run_command_starts_embedded_postgres_and_keeps_data(data_dir: Path) -> 
         assert service.stop()
 
     assert (data_dir / "secret_key").exists()
+    # The embedded server stopped with the service instead of lingering.
+    assert not (data_dir / "postgres" / "postmaster.pid").exists()
     restarted = LiveServer(data_dir)
     try:
         with httpx.Client(base_url=restarted.url) as client:
@@ -48,6 +50,7 @@ def test_run_command_starts_embedded_postgres_and_keeps_data(data_dir: Path) -> 
             assert "survives restarts" in client.get("/msgs").text
     finally:
         assert restarted.stop()
+    assert not (data_dir / "postgres" / "postmaster.pid").exists()
 
 
 @pytest.mark.parametrize(
