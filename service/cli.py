@@ -1,4 +1,5 @@
-"""python -m service [serve|migrate]: run the service, or apply the schema migrations."""
+"""python -m service [serve|migrate|seed-demo]: run the service, apply the schema
+migrations, or fill a development database with demo history."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from service.embedded import start_embedded_postgres
 from service.logs import configure_logging
 from service.migrations import apply_migrations
 from service.passwords import OWASP_HASHER
+from service.seed import seed_demo
 from service.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("service")
@@ -69,11 +71,55 @@ def migrate(settings: Settings) -> None:
     print("applied: " + ", ".join(applied) if applied else "schema is up to date")
 
 
+def seed_demo_history(settings: Settings, messages: int, users: int) -> int:
+    """Migrate, then add `users` demo people and `messages` messages by them."""
+    if settings.production:
+        print("seed-demo fills development databases only (APP_ENV=production)", file=sys.stderr)
+        return 2
+    if messages and not users:
+        print("seed-demo needs --users of at least 1 to write messages", file=sys.stderr)
+        return 2
+    url = database_url(settings)
+    asyncio.run(apply_migrations(url, queries))
+    asyncio.run(seed_demo_account(url))
+    report = asyncio.run(
+        seed_demo(
+            url,
+            messages=messages,
+            users=users,
+            password_hash=OWASP_HASHER.hash(DEMO_PASSWORD),
+            progress=lambda text: print(text, flush=True),
+        )
+    )
+    print(
+        f"added {report.messages} messages by {report.users} people in {report.seconds} s, "
+        f"from {report.first:%Y-%m-%d} to {report.last:%Y-%m-%d}; each signs in with "
+        f"first.last@example.com / {DEMO_PASSWORD}",
+        flush=True,
+    )
+    return 0
+
+
+def count(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 100_000_000:
+        raise argparse.ArgumentTypeError("must be between 0 and 100000000")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
     parser.add_argument(
-        "command", nargs="?", default="serve", choices=["serve", "migrate"], help="default: serve"
+        "command",
+        nargs="?",
+        default="serve",
+        choices=["serve", "migrate", "seed-demo"],
+        help="default: serve",
     )
+    parser.add_argument(
+        "--messages", type=count, default=100_000, help="seed-demo: messages to add (100000)"
+    )
+    parser.add_argument("--users", type=count, default=200, help="seed-demo: people (200)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -81,5 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
     configure_logging(settings)
+    if args.command == "seed-demo":
+        return seed_demo_history(settings, args.messages, args.users)
     {"serve": serve, "migrate": migrate}[args.command](settings)
     return 0
