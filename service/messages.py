@@ -10,12 +10,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from psycopg import AsyncConnection
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from service.auth import current_session, signed_out
 from service.context import context
+from service.queries import Queries
 from service.rendering import is_htmx, render_error_fragment
 from service.timezones import zone
 from service.tokens import Session
@@ -207,8 +209,8 @@ async def fetch_page(
 
 
 async def fetch_filtered(
-    conn: Any,
-    queries: Any,
+    conn: AsyncConnection,
+    queries: Queries,
     filters: Filters,
     timezone: str,
     before_time: datetime | None,
