@@ -1,5 +1,5 @@
-"""python -m service [serve|migrate|create-user EMAIL]: run the service, apply the schema
-migrations, or create an account."""
+"""python -m service [serve|migrate|create-user EMAIL|seed-demo]: run the service, apply
+the schema migrations, create an account, or fill a development database with demo history."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from service.embedded import start_embedded_postgres
 from service.logs import configure_logging
 from service.migrations import apply_migrations
 from service.passwords import OWASP_HASHER
+from service.seed import seed_demo
 from service.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("service")
@@ -102,6 +103,42 @@ def create_user(settings: Settings, email: str) -> int:
     return 0
 
 
+def seed_demo_history(settings: Settings, messages: int, users: int) -> int:
+    """Migrate, then add `users` demo people and `messages` messages by them."""
+    if settings.production:
+        print("seed-demo fills development databases only (APP_ENV=production)", file=sys.stderr)
+        return 2
+    if messages and not users:
+        print("seed-demo needs --users of at least 1 to write messages", file=sys.stderr)
+        return 2
+    url = database_url(settings)
+    asyncio.run(apply_migrations(url, queries))
+    asyncio.run(create_account(url, DEMO_EMAIL, DEMO_PASSWORD))
+    report = asyncio.run(
+        seed_demo(
+            url,
+            messages=messages,
+            users=users,
+            password_hash=OWASP_HASHER.hash(DEMO_PASSWORD),
+            progress=lambda text: print(text, flush=True),
+        )
+    )
+    print(
+        f"added {report.messages} messages by {report.users} people in {report.seconds} s, "
+        f"from {report.first:%Y-%m-%d} to {report.last:%Y-%m-%d}; each signs in with "
+        f"first.last@example.com / {DEMO_PASSWORD}",
+        flush=True,
+    )
+    return 0
+
+
+def count(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 100_000_000:
+        raise argparse.ArgumentTypeError("must be between 0 and 100000000")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -112,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         help="create an account; the password is read from a prompt or stdin, never argv",
     )
     create.add_argument("email")
+    seed = commands.add_parser("seed-demo", help="fill a development database with history")
+    seed.add_argument("--messages", type=count, default=100_000, help="messages to add (100000)")
+    seed.add_argument("--users", type=count, default=200, help="people (200)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -121,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings)
     if args.command == "create-user":
         return create_user(settings, args.email)
+    if args.command == "seed-demo":
+        return seed_demo_history(settings, args.messages, args.users)
     if args.command == "migrate":
         migrate(settings)
     else:

@@ -1,6 +1,6 @@
 """Named SQL queries loaded from sql/queries/*.sql, called as queries.name(conn, **params).
 
-A file holds blocks like:
+A file may open with comment lines about all of its queries, then holds blocks like:
 
     -- name: get_user^
     -- Returns the user's id and email, or nothing.
@@ -64,7 +64,8 @@ def parse_queries(text: str, source: str = "<string>") -> dict[str, Query]:
     matches = list(NAME_LINE.finditer(text))
     if not matches:
         raise ValueError(f"{source}: no '-- name:' lines")
-    if text[: matches[0].start()].strip():
+    preamble = text[: matches[0].start()].splitlines()
+    if any(line.strip() and not line.lstrip().startswith("--") for line in preamble):
         raise ValueError(f"{source}: text before the first '-- name:' line")
     found: dict[str, Query] = {}
     for match, following in zip(matches, [*matches[1:], None], strict=True):

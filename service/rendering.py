@@ -1,4 +1,5 @@
-"""Jinja2 templates and what they may call: time formatting and asset URLs, nothing else."""
+"""Jinja2 templates and what they may call: time formatting, asset URLs and splitting
+highlighted search results, nothing else."""
 
 from __future__ import annotations
 
@@ -13,12 +14,27 @@ from service.context import context
 from service.paths import TEMPLATES_DIR
 from service.timezones import local_time, utc_iso
 
+# What the search queries put around each match (see sql/queries/history.sql).
+MATCH_START, MATCH_END = "\x01", "\x02"
+
+
+def highlight_parts(marked: str) -> list[tuple[str, bool]]:
+    """A highlighted body split at its markers into (text, is a match) pieces, for the
+    template to escape each and wrap the matches in <mark>."""
+    head, *rest = marked.split(MATCH_START)
+    parts = [(head, False)]
+    for chunk in rest:
+        match, _, after = chunk.partition(MATCH_END)
+        parts += [(match, True), (after, False)]
+    return [(text, matched) for text, matched in parts if text]
+
 
 def create_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES_DIR)
     env = templates.env
     env.filters["local_time"] = local_time
     env.filters["utc_iso"] = utc_iso
+    env.filters["highlight_parts"] = highlight_parts
     env.globals["static_url"] = static_url
     env.trim_blocks = True
     env.lstrip_blocks = True

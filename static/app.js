@@ -117,6 +117,16 @@
     if (event.detail.elt.id === "messages") catchUp(event.detail.elt);
   });
 
+  // A search's URL (pushed to the history, so it can be shared) names only the filters in
+  // use: /msgs?q=deploy rather than /msgs?q=deploy&author=&from=&to=.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var data = event.detail.formData;
+    if (event.detail.elt.id !== "search" || !data) return;
+    Array.from(data.keys()).forEach(function (name) {
+      if (!String(data.get(name)).trim()) data.delete(name);
+    });
+  });
+
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.target && event.detail.target.id === "messages") removeDuplicateMessages();
   });

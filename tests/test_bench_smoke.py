@@ -1,6 +1,6 @@
 """A short run of each benchmark, so they keep working (their figures are not judged here)."""
 
-from tests.bench import live_fanout, sign_in_burst
+from tests.bench import history, live_fanout, sign_in_burst
 from tests.conftest import PostgresServer
 
 
@@ -20,3 +20,16 @@ def test_live_fanout_benchmark_runs(postgres: PostgresServer) -> None:
     assert report["posts_per_s_with_notify"] > 0
     assert report["posts_per_s_without_notify"] > 0
     live_fanout.print_table(report)
+
+
+def test_history_benchmark_runs(postgres: PostgresServer) -> None:
+    report = history.run(
+        messages=2000, users=10, seconds=1, concurrency=4, admin_url=postgres.admin_url
+    )
+    for by_connections in report["results"].values():
+        for row in by_connections.values():
+            assert row["service"]["requests_per_s"] > 0
+            assert row["floor"]["requests_per_s"] > 0
+            assert row["service"]["errors"] == 0
+    assert report["seed_seconds"] > 0
+    history.print_table(report)

@@ -259,4 +259,101 @@ def test_sign_up_post_change_timezone_delete_and_sign_out(
     page.goto(server.url + "/settings")
     page.wait_for_url(server.url + "/")
     assert errors == []
+
+
+def seed_history(database_url: str) -> None:
+    """300 messages a minute apart, the newest first; every other one is about a deploy."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            """
+            INSERT INTO messages (author_id, body, created_at)
+            SELECT users.id,
+                   CASE WHEN n % 2 = 0 THEN 'Deploy number ' || n ELSE 'Lunch number ' || n END,
+                   now() - n * interval '1 minute'
+            FROM users, generate_series(300, 1, -1) AS n
+            WHERE users.email = 'user@example.com'
+            """
+        )
+
+
+def test_search_as_you_type_with_history_and_endless_scroll(
+    browser: Browser, server: LiveServer, database_url: str
+) -> None:
+    seed_history(database_url)
+    context = browser.new_context(
+        timezone_id="Asia/Kolkata", viewport={"width": 1100, "height": 800}
+    )
+    page = context.new_page()
+    errors = watch_console(page)
+    sign_in(page, server)
+    messages = page.locator("#messages .message")
+    expect(messages).to_have_count(50)
+    expect(messages.first.locator(".body")).to_have_text("Lunch number 1")
+
+    searches: list[str] = []
+    page.on("request", lambda r: searches.append(r.url) if "/msgs?" in r.url else None)
+    page.locator("#q").press_sequentially("deploy", delay=40)
+    expect(page).to_have_url(server.url + "/msgs?q=deploy")
+    expect(messages.first.locator(".body")).to_have_text("Deploy number 2")
+    expect(messages.first.locator("mark")).to_have_text("Deploy")
+    assert len(searches) == 1, searches  # debounced: one request for six keystrokes
+    expect(page.locator(".summary")).to_contain_text("Messages matching “deploy”")
+    assert page.locator("#messages").get_attribute("sse-connect") is None
+    page.screenshot(path=ARTIFACTS / "search.png", full_page=False)
+
+    # Scrolling loads the older matches, and only matches.
+    for expected in (100, 150):
+        messages.last.scroll_into_view_if_needed()
+        page.mouse.wheel(0, 100_000)
+        expect(messages).to_have_count(expected)
+    expect(messages.last.locator(".body")).to_have_text("Deploy number 300")
+    assert all(t.startswith("Deploy") for t in messages.locator(".body").all_inner_texts())
+    expect(page.locator("#messages .older")).to_have_count(0)
+
+    # A filter on top; then the back button walks back through both.
+    page.get_by_label("Author").fill("nobody")
+    expect(page).to_have_url(server.url + "/msgs?q=deploy&author=nobody")
+    expect(page.locator("#messages .empty")).to_have_text(
+        "No messages match “deploy” with these filters."
+    )
+    page.go_back()
+    expect(page).to_have_url(server.url + "/msgs?q=deploy")
+    expect(page.locator("#q")).to_have_value("deploy")
+    expect(page.get_by_label("Author")).to_have_value("")
+    expect(messages.first.locator("mark")).to_have_text("Deploy")
+    page.go_back()
+    expect(page).to_have_url(server.url + "/msgs")
+    expect(page.locator("#q")).to_have_value("")
+    expect(messages.first.locator(".body")).to_have_text("Lunch number 1")
+    expect(page.locator("#messages")).to_have_attribute("sse-connect", "/events")
+
+    # A shared link opens the same search.
+    page.goto(server.url + "/msgs?q=%22deploy+number+2%22")
+    expect(messages).to_have_count(1)
+    expect(page.locator("#q")).to_have_value('"deploy number 2"')
+    page.set_viewport_size({"width": 390, "height": 760})
+    page.goto(server.url + "/msgs?q=lunch&from=2020-01-01")
+    page.screenshot(path=ARTIFACTS / "search-phone.png", full_page=False)
+    # When the back button brings back the live page, htmx 2.0.11 tries to set an empty
+    # inline style (the hash in the message is that of ""), which the CSP refuses; there
+    # is nothing to style, so nothing is lost. Anything else is an error.
+    empty_style = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+    assert [e for e in errors if empty_style not in e] == []
+    context.close()
+
+
+def test_search_without_javascript(browser: Browser, server: LiveServer, database_url: str) -> None:
+    seed_history(database_url)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, server)
+    page.locator("#q").fill("deploy")
+    page.locator("#q").press("Enter")
+    page.wait_for_url(re.compile(r"/msgs\?q=deploy"))
+    messages = page.locator("#messages .message")
+    expect(messages).to_have_count(50)
+    expect(messages.first.locator("mark")).to_have_text("Deploy")
+    page.get_by_role("link", name="Older messages").click()
+    expect(messages.first.locator(".body")).to_have_text("Deploy number 102")
+    expect(page.locator("#q")).to_have_value("deploy")
     context.close()

@@ -10,7 +10,7 @@ from service.queries import load_queries, parse_queries
 
 def test_parses_names_kinds_and_strips_comments() -> None:
     queries = parse_queries(
-        "-- name: one^\n-- Returns a row.\nSELECT 1;\n\n"
+        "-- What this file is about.\n\n-- name: one^\n-- Returns a row.\nSELECT 1;\n\n"
         "-- name: many\nSELECT 2\n"
         "-- name: run!\nDO $$ BEGIN END $$;"
     )
