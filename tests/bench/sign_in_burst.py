@@ -93,18 +93,22 @@ async def probe(base_url: str, seconds: float, signers: int) -> dict[str, float]
     async def signer() -> None:
         nonlocal sign_ins
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-            while time.perf_counter() < stop:
+            while True:  # at least one each, however short the run
                 await sign_in(client)
                 sign_ins += 1
+                if time.perf_counter() >= stop:
+                    break
 
     async def prober() -> None:
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
             await sign_in(client)
-            while time.perf_counter() < stop:
+            while True:  # at least one page, however short the run
                 started = time.perf_counter()
                 response = await client.get("/msgs")
                 latencies.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200
+                if time.perf_counter() >= stop:
+                    break
 
     started = time.perf_counter()
     await asyncio.gather(prober(), *(signer() for _ in range(signers)))
