@@ -18,23 +18,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from service.db import queries
-from service.embedded import start_embedded_postgres
-from service.migrations import apply_migrations
-from service.passwords import OWASP_HASHER
+from tests.bench.database import bench_database
 from tests.bench.sign_in_burst import percentile, rss_mib
 from tests.live_server import ROOT, LiveServer, free_port
 
@@ -212,65 +206,53 @@ async def post_rate(base_url: str, seconds: float, concurrency: int = 8) -> floa
 
 
 def run(counts: list[int], rounds: int, post_seconds: float, admin_url: str | None = None) -> dict:
-    admin_url = admin_url or os.environ.get("DATABASE_URL")
     work = Path(tempfile.mkdtemp(prefix="bench-"))
-    if not admin_url:
-        admin_url = start_embedded_postgres(work / "postgres").url
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-    url = make_conninfo(admin_url, dbname=name)
-    asyncio.run(apply_migrations(url, queries))
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO users (email, password_hash, display_name) VALUES (%s, %s, %s)",
-            (EMAIL, OWASP_HASHER.hash(PASSWORD), "bench"),
-        )
+    with bench_database(admin_url, work, EMAIL, PASSWORD) as url:
+        return measure(url, work, counts, rounds, post_seconds)
+
+
+def measure(url: str, work: Path, counts: list[int], rounds: int, post_seconds: float) -> dict:
+    """The service and the floor, fanning out to each number of streams; posting rates."""
     report: dict = {"clients": counts, "rounds": rounds}
+    service = LiveServer(
+        work, DATABASE_URL=url, SECRET_KEY=SECRET, MAX_STREAMS="10000", LOG_LEVEL="info"
+    )
     try:
-        service = LiveServer(
-            work, DATABASE_URL=url, SECRET_KEY=SECRET, MAX_STREAMS="10000", LOG_LEVEL="info"
-        )
-        try:
-            pid = service.process.pid
-            progress("service: fan-out")
-            report["service"] = asyncio.run(measure_service(service.port, counts, rounds, pid))
-            progress("service: posting with NOTIFY")
-            report["posts_per_s_with_notify"] = asyncio.run(post_rate(service.url, post_seconds))
-            with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute("ALTER TABLE messages DISABLE TRIGGER messages_notify_inserted")
-            progress("service: posting without NOTIFY")
-            report["posts_per_s_without_notify"] = asyncio.run(post_rate(service.url, post_seconds))
-        finally:
-            service.stop()
-        port = free_port()
-        floor = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "tests.bench.live_fanout:floor_app",
-             "--port", str(port), "--log-level", "warning", "--no-access-log"],
-            cwd=ROOT,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    httpx.post(f"http://127.0.0.1:{port}/publish", timeout=1)
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "floor app did not start"
-                    time.sleep(0.1)
-            progress("floor: fan-out")
-            report["floor"] = asyncio.run(measure_floor(port, counts, rounds, floor.pid))
-        finally:
-            floor.terminate()
-            try:
-                floor.wait(10)
-            except subprocess.TimeoutExpired:
-                floor.kill()
-                floor.wait()
+        pid = service.process.pid
+        progress("service: fan-out")
+        report["service"] = asyncio.run(measure_service(service.port, counts, rounds, pid))
+        progress("service: posting with NOTIFY")
+        report["posts_per_s_with_notify"] = asyncio.run(post_rate(service.url, post_seconds))
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("ALTER TABLE messages DISABLE TRIGGER messages_notify_inserted")
+        progress("service: posting without NOTIFY")
+        report["posts_per_s_without_notify"] = asyncio.run(post_rate(service.url, post_seconds))
     finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            dbname = conninfo_to_dict(url)["dbname"]
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')  # type: ignore[arg-type]
+        service.stop()
+    port = free_port()
+    floor = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "tests.bench.live_fanout:floor_app",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        cwd=ROOT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/publish", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "floor app did not start"
+                time.sleep(0.1)
+        progress("floor: fan-out")
+        report["floor"] = asyncio.run(measure_floor(port, counts, rounds, floor.pid))
+    finally:
+        floor.terminate()
+        try:
+            floor.wait(10)
+        except subprocess.TimeoutExpired:
+            floor.kill()
+            floor.wait()
     return report
 
 

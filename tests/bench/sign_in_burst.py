@@ -21,17 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from service.db import queries
-from service.embedded import start_embedded_postgres
-from service.migrations import apply_migrations
-from service.passwords import OWASP_HASHER, PasswordChecker
+from service.passwords import PasswordChecker
+from tests.bench.database import bench_database
 from tests.live_server import ROOT, free_port
 
 EMAIL = "bench@example.com"
@@ -136,40 +132,19 @@ def wait_until_up(url: str, process: subprocess.Popen) -> None:
     raise RuntimeError("bench server did not start")
 
 
-def prepare_database(admin_url: str) -> str:
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-    url = make_conninfo(admin_url, dbname=name)
-    asyncio.run(apply_migrations(url, queries))
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO users (email, password_hash, display_name) VALUES (%s, %s, %s)",
-            (EMAIL, OWASP_HASHER.hash(PASSWORD), "bench"),
-        )
-        conn.execute(
-            "INSERT INTO messages (author_id, body) SELECT 1, 'message ' || n "
-            "FROM generate_series(1, 200) n"
-        )
-    return url
-
-
 def run(seconds: float, signers: int, admin_url: str | None = None) -> dict:
     """Measure both variants; admin_url is where to create the bench database."""
-    admin_url = admin_url or os.environ.get("DATABASE_URL")
     data_dir = Path(tempfile.mkdtemp(prefix="bench-"))
-    if not admin_url:
-        admin_url = start_embedded_postgres(data_dir / "postgres").url
-    url = prepare_database(admin_url)
-    try:
+    with bench_database(admin_url, data_dir, EMAIL, PASSWORD) as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO messages (author_id, body) SELECT id, 'message ' || n "
+                "FROM users, generate_series(1, 200) n"
+            )
         results = {
             variant: measure(variant, url, data_dir, seconds, signers)
             for variant in ("threads (ours)", "on-the-loop")
         }
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            dbname = conninfo_to_dict(url)["dbname"]
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')  # type: ignore[arg-type]
     return {"seconds": seconds, "signers": signers, "results": results}
 
 
