@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
@@ -13,7 +16,7 @@ from service.accounts import (
 )
 from service.context import context
 from service.rendering import is_htmx, render_error_fragment, wants_html
-from service.sessions import current_session, set_session_cookie, start_session
+from service.sessions import Session, current_session, set_session_cookie, start_session
 from service.throttle import ThrottleKeys, clear_account, record_failure, retry_after
 from service.timezones import resolve_timezone
 
@@ -31,6 +34,21 @@ def signed_out(request: Request) -> Response:
     if wants_html(request):
         return RedirectResponse("/", status_code=303)
     return PlainTextResponse("Sign in first.", status_code=401)
+
+
+def signed_in(
+    handler: Callable[[Request, Session], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """Call handler with the request's live session; without one, answer as signed out."""
+
+    @functools.wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        session = current_session(request)
+        if session is None:
+            return signed_out(request)
+        return await handler(request, session)
+
+    return endpoint
 
 
 def redirect(request: Request, url: str) -> Response:
@@ -181,9 +199,8 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
-async def keep_alive(request: Request) -> Response:
+@signed_in
+async def keep_alive(request: Request, session: Session) -> Response:
     """204 while signed in. Pages call it while someone types, so the session (renewed by
     SessionMiddleware on any request) does not run out under them."""
-    if current_session(request) is None:
-        return signed_out(request)
     return Response(status_code=204)

@@ -7,39 +7,22 @@ import re
 import time
 from collections.abc import AsyncIterator
 
-import psycopg
-from psycopg_pool import PoolTimeout
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from service.auth import signed_out
-from service.context import AppContext, context
+from service.auth import signed_in
+from service.context import context
 from service.live import Subscriber
-from service.sessions import Session, current_session
+from service.sessions import Session, session_is_live
 
 LAST_EVENT_ID = re.compile(r"^\d{1,18}$")
 # Browsers wait this long before reconnecting a stream that ended.
 RETRY_MILLISECONDS = 2000
 
 
-async def session_is_live(ctx: AppContext, session: Session) -> bool:
-    """False once the session is revoked or over; True while the database cannot say
-    (an outage should not close every stream)."""
-    try:
-        async with ctx.pool.connection() as conn:
-            row = await ctx.queries.get_active_session(
-                conn, session_id=session.id, user_id=session.user_id
-            )
-    except (psycopg.Error, PoolTimeout):
-        return True
-    return row is not None
-
-
-async def events(request: Request) -> Response:
+@signed_in
+async def events(request: Request, session: Session) -> Response:
     """Stream new messages, rendered in the viewer's timezone, until the session ends."""
-    session = current_session(request)
-    if session is None:
-        return signed_out(request)
     ctx = context(request)
     broker = ctx.broker
     subscriber = broker.subscribe(session.user_id, session.timezone)

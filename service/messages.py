@@ -15,11 +15,12 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service.auth import signed_out
+from service.accounts import MAX_DISPLAY_NAME_LENGTH
+from service.auth import signed_in
 from service.context import context
 from service.queries import Queries
 from service.rendering import is_htmx, render_error_fragment
-from service.sessions import Session, current_session
+from service.sessions import Session
 from service.timezones import zone
 
 MAX_MESSAGE_LENGTH = 500
@@ -31,7 +32,6 @@ ALLOWED_CONTROLS = {"\n", "\t"}
 
 
 MAX_SEARCH_LENGTH = 200
-MAX_AUTHOR_LENGTH = 254
 # A search first looks among this many of the newest messages in its window (bounded work
 # whatever the words); only when that does not fill a page does it use the search index.
 RECENT_SCAN_ROWS = 5000
@@ -126,8 +126,8 @@ def parse_filters(params: QueryParams, allowed: tuple[str, ...]) -> Filters:
         if len(params.getlist(name)) > 1:
             raise BadFilter(f"Give “{name}” only once.")
     author = clean_search(params.get("author", ""))
-    if len(author) > MAX_AUTHOR_LENGTH:
-        raise BadFilter(f"Author names are at most {MAX_AUTHOR_LENGTH} characters.")
+    if len(author) > MAX_DISPLAY_NAME_LENGTH:
+        raise BadFilter(f"Display names are at most {MAX_DISPLAY_NAME_LENGTH} characters.")
     filters = Filters(
         q=clean_search(params.get("q", "")),
         author=author,
@@ -297,19 +297,17 @@ def render_dashboard(
 EMPTY_PAGE: dict[str, Any] = {"messages": [], "older": ""}
 
 
-async def dashboard(request: Request) -> Response:
+@signed_in
+async def dashboard(request: Request, session: Session) -> Response:
     """The signed-in page: the form and the newest messages (or an older page), searched
     and filtered by the query string."""
-    session = current_session(request)
-    if session is None:
-        return signed_out(request)
     params = request.query_params
     before = params.get("before", "")
     try:
         filters = parse_filters(params, PAGE_PARAMETERS)
         page = await fetch_page(request, before, filters, session.timezone)
     except BadFilter as problem:
-        typed = {name: params.get(name, "")[:MAX_AUTHOR_LENGTH] for name in FILTER_NAMES}
+        typed = {name: params.get(name, "")[:MAX_SEARCH_LENGTH] for name in FILTER_NAMES}
         return render_dashboard(
             request, session, EMPTY_PAGE, typed=typed, filter_error=str(problem), status_code=400
         )
@@ -326,11 +324,9 @@ async def dashboard(request: Request) -> Response:
     return render_dashboard(request, session, page, before=before, filters=filters)
 
 
-async def post_message(request: Request) -> Response:
+@signed_in
+async def post_message(request: Request, session: Session) -> Response:
     """Store a message; htmx gets its fragment, a plain form a redirect back to /msgs."""
-    session = current_session(request)
-    if session is None:
-        return signed_out(request)
     ctx = context(request)
     async with request.form(max_files=0, max_fields=5) as form:
         raw = form.get("message")
@@ -371,13 +367,11 @@ async def fetch_newer(request: Request, after: str) -> dict[str, Any]:
     return {"messages": rows[::-1], "older": ""}
 
 
-async def list_messages(request: Request) -> Response:
+@signed_in
+async def list_messages(request: Request, session: Session) -> Response:
     """A page of messages as a fragment: list items and the trigger for the next page,
     searched and filtered like the dashboard. With `after`, the messages newer than that
     id instead (for catching up)."""
-    session = current_session(request)
-    if session is None:
-        return signed_out(request)
     ctx = context(request)
     params = request.query_params
     try:
@@ -405,21 +399,17 @@ def message_id_of(request: Request) -> int:
     return int(request.path_params["message_id"])
 
 
-async def confirm_delete(request: Request) -> Response:
+@signed_in
+async def confirm_delete(request: Request, session: Session) -> Response:
     """Without JavaScript, deleting asks on a page of its own first."""
-    session = current_session(request)
-    if session is None:
-        return signed_out(request)
     return context(request).templates.TemplateResponse(
         request, "confirm_delete.html", {"session": session, "message_id": message_id_of(request)}
     )
 
 
-async def delete_message(request: Request) -> Response:
+@signed_in
+async def delete_message(request: Request, session: Session) -> Response:
     """Delete one of your own messages (403 for anyone else's); live pages drop it too."""
-    session = current_session(request)
-    if session is None:
-        return signed_out(request)
     ctx = context(request)
     message_id = message_id_of(request)
     async with ctx.pool.connection() as conn:

@@ -127,6 +127,19 @@ async def load_session(ctx: AppContext, token: str) -> tuple[Session | None, str
     return session, renewed
 
 
+async def session_is_live(ctx: AppContext, session: Session) -> bool:
+    """False once the session is revoked or over; True while the database cannot say
+    (an outage should not close every stream)."""
+    try:
+        async with ctx.pool.connection() as conn:
+            row = await ctx.queries.get_active_session(
+                conn, session_id=session.id, user_id=session.user_id
+            )
+    except (psycopg.Error, PoolTimeout):
+        return True
+    return row is not None
+
+
 class SessionMiddleware:
     """Puts the request's live session (or None) in request.state.session; renews its
     token, or clears a dead one, on the response unless the handler set the cookie itself."""

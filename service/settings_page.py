@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from service.accounts import MAX_SIGN_IN_PASSWORD_LENGTH, clean_display_name, password_problem
-from service.auth import signed_out
+from service.auth import signed_in
 from service.context import context
-from service.sessions import Session, current_session, set_session_cookie
+from service.sessions import Session, set_session_cookie
 from service.timezones import known_timezones
 
 SAVED = {
@@ -50,19 +50,15 @@ async def render_settings(
     )
 
 
-async def settings_page(request: Request) -> Response:
+@signed_in
+async def settings_page(request: Request, session: Session) -> Response:
     """The settings page."""
-    session = current_session(request)
-    if session is None:
-        return signed_out(request)
     return await render_settings(request, session)
 
 
-async def save_profile(request: Request) -> Response:
+@signed_in
+async def save_profile(request: Request, session: Session) -> Response:
     """Save the display name and timezone (empty: the browser's zone at sign-in)."""
-    session = current_session(request)
-    if session is None:
-        return signed_out(request)
     ctx = context(request)
     async with request.form(max_files=0, max_fields=10) as form:
         raw_name = str(form.get("display_name") or "")
@@ -84,11 +80,9 @@ async def save_profile(request: Request) -> Response:
     return RedirectResponse("/settings?saved=profile", status_code=303)
 
 
-async def change_password(request: Request) -> Response:
+@signed_in
+async def change_password(request: Request, session: Session) -> Response:
     """Change the password (the current one is required); ends every other session."""
-    session = current_session(request)
-    if session is None:
-        return signed_out(request)
     ctx = context(request)
     async with request.form(max_files=0, max_fields=10) as form:
         current = str(form.get("current_password") or "")
@@ -117,11 +111,9 @@ async def change_password(request: Request) -> Response:
     return RedirectResponse("/settings?saved=password", status_code=303)
 
 
-async def sign_out_everywhere(request: Request) -> Response:
+@signed_in
+async def sign_out_everywhere(request: Request, session: Session) -> Response:
     """End every session of this person, this one included."""
-    session = current_session(request)
-    if session is None:
-        return signed_out(request)
     ctx = context(request)
     async with ctx.pool.connection() as conn:
         await ctx.queries.revoke_other_sessions(conn, user_id=session.user_id, keep_session_id=None)

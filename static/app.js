@@ -50,8 +50,12 @@
 
   document.addEventListener("DOMContentLoaded", fillTimezone);
 
+  // Typing again puts an earlier refusal out of date: hide it.
   document.addEventListener("input", function (event) {
-    if (event.target.matches("textarea[data-counter-for], #message")) updateCounter(event.target);
+    if (!event.target.matches("#message")) return;
+    updateCounter(event.target);
+    var error = document.getElementById("compose-error");
+    if (error) error.hidden = true;
   });
 
   // Enter posts, Shift+Enter starts a new line.

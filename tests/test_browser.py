@@ -117,6 +117,8 @@ def test_sign_in_post_and_see_it_at_the_top_in_local_time(
     box.press("Enter")
     expect(page.locator("#compose-error")).to_have_text("Write something before posting.")
     expect(page.locator("#messages .message")).to_have_count(2)
+    box.press_sequentially("after")
+    expect(page.locator("#compose-error")).to_be_hidden()  # out of date once typing resumes
     box.fill("after the error")
     box.press("Enter")
     expect(page.locator("#compose-error")).to_be_hidden()

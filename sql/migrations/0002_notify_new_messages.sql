@@ -1,17 +1,20 @@
--- Live updates: every statement that inserts messages tells listeners which ids are new,
--- on channel `messages`, payload `insert:<id>,<id>,...` (ids only, never the text).
--- A statement inserting more than 50 rows is a bulk load of history, not news: it
--- notifies nothing, and open pages see those rows on their next load.
+-- Live updates: every statement that changes messages tells listeners which ids changed,
+-- on channel `messages`, payload `<change>:<id>,<id>,...` (ids only, never the text).
+-- A statement touching more than 50 rows is bulk work on history, not news: it notifies
+-- nothing, and open pages see the change on their next load.
+--
+-- The trigger names its change ('insert', and 'delete' from 0003) as its argument, and
+-- calls its transition table changed_messages.
 
-CREATE FUNCTION notify_inserted_messages() RETURNS trigger
+CREATE FUNCTION notify_message_changes() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    new_ids bigint[];
+    ids bigint[];
 BEGIN
-    SELECT array_agg(id ORDER BY id) INTO new_ids
-    FROM (SELECT id FROM inserted_messages LIMIT 51) AS first_rows;
-    IF cardinality(new_ids) BETWEEN 1 AND 50 THEN
-        PERFORM pg_notify('messages', 'insert:' || array_to_string(new_ids, ','));
+    SELECT array_agg(id ORDER BY id) INTO ids
+    FROM (SELECT id FROM changed_messages LIMIT 51) AS first_rows;
+    IF cardinality(ids) BETWEEN 1 AND 50 THEN
+        PERFORM pg_notify('messages', TG_ARGV[0] || ':' || array_to_string(ids, ','));
     END IF;
     RETURN NULL;
 END
@@ -19,5 +22,5 @@ $$;
 
 CREATE TRIGGER messages_notify_inserted
 AFTER INSERT ON messages
-REFERENCING NEW TABLE AS inserted_messages
-FOR EACH STATEMENT EXECUTE FUNCTION notify_inserted_messages();
+REFERENCING NEW TABLE AS changed_messages
+FOR EACH STATEMENT EXECUTE FUNCTION notify_message_changes('insert');

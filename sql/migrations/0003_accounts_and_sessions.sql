@@ -31,21 +31,7 @@ CREATE TABLE sign_in_failures (
     window_started_at timestamptz NOT NULL
 );
 
-CREATE FUNCTION notify_deleted_messages() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    old_ids bigint[];
-BEGIN
-    SELECT array_agg(id ORDER BY id) INTO old_ids
-    FROM (SELECT id FROM deleted_messages LIMIT 51) AS first_rows;
-    IF cardinality(old_ids) BETWEEN 1 AND 50 THEN
-        PERFORM pg_notify('messages', 'delete:' || array_to_string(old_ids, ','));
-    END IF;
-    RETURN NULL;
-END
-$$;
-
 CREATE TRIGGER messages_notify_deleted
 AFTER DELETE ON messages
-REFERENCING OLD TABLE AS deleted_messages
-FOR EACH STATEMENT EXECUTE FUNCTION notify_deleted_messages();
+REFERENCING OLD TABLE AS changed_messages
+FOR EACH STATEMENT EXECUTE FUNCTION notify_message_changes('delete');

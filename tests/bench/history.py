@@ -34,7 +34,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -52,6 +51,7 @@ from service.migrations import apply_migrations
 from service.passwords import OWASP_HASHER
 from service.seed import seed_demo
 from tests.bench.sign_in_burst import rss_mib
+from tests.bench.support import stop, wait_until_answers
 from tests.live_server import ROOT, LiveServer, free_port
 
 EMAIL = "user@example.com"
@@ -157,19 +157,6 @@ def choose_scenarios(url: str, messages: int) -> tuple[list[Scenario], dict[str,
         Scenario("post", "/api/message", htmx=True, post=True),
     ]
     return scenarios, {"cursor": (deep[0], deep[1]), "filters": filtered}
-
-
-def wait_until_up(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("floor exited")
-        try:
-            httpx.get(url + "/api/messages", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("floor did not start")
 
 
 def sign_in(base_url: str) -> str:
@@ -333,17 +320,8 @@ def start_floor(url: str) -> tuple[subprocess.Popen, str]:
         cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
-    wait_until_up(base, process)
+    wait_until_answers(base + "/api/messages", process)
     return process, base
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def run(

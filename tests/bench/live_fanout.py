@@ -28,8 +28,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from tests.bench.database import bench_database
 from tests.bench.sign_in_burst import percentile, rss_mib
+from tests.bench.support import bench_database, stop, wait_until_answers
 from tests.live_server import ROOT, LiveServer, free_port
 
 EMAIL = "user@example.com"
@@ -236,23 +236,11 @@ def measure(url: str, work: Path, counts: list[int], rounds: int, post_seconds: 
         cwd=ROOT,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.post(f"http://127.0.0.1:{port}/publish", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "floor app did not start"
-                time.sleep(0.1)
+        wait_until_answers(f"http://127.0.0.1:{port}/publish", floor)
         progress("floor: fan-out")
         report["floor"] = asyncio.run(measure_floor(port, counts, rounds, floor.pid))
     finally:
-        floor.terminate()
-        try:
-            floor.wait(10)
-        except subprocess.TimeoutExpired:
-            floor.kill()
-            floor.wait()
+        stop(floor)
     return report
 
 

@@ -27,7 +27,7 @@ import httpx
 import psycopg
 
 from service.passwords import PasswordChecker
-from tests.bench.database import bench_database
+from tests.bench.support import bench_database, stop, wait_until_answers
 from tests.live_server import ROOT, free_port
 
 EMAIL = "bench@example.com"
@@ -118,20 +118,6 @@ async def probe(base_url: str, seconds: float, signers: int) -> dict[str, float]
     }
 
 
-def wait_until_up(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("bench server exited")
-        try:
-            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("bench server did not start")
-
-
 def run(seconds: float, signers: int, admin_url: str | None = None) -> dict:
     """Measure both variants; admin_url is where to create the bench database."""
     data_dir = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -165,13 +151,12 @@ def measure(variant: str, url: str, data_dir: Path, seconds: float, signers: int
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_until_up(base, process)
+        wait_until_answers(base + "/readyz", process)
         idle = asyncio.run(probe(base, seconds, signers=0))
         burst = asyncio.run(probe(base, seconds, signers=signers))
         return {"idle": idle, "burst": burst, "rss_mib": rss_mib(process.pid)}
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        stop(process)
 
 
 def print_table(report: dict) -> None:

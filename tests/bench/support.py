@@ -1,14 +1,18 @@
-"""The database a benchmark runs on: its own, created, migrated and dropped around the run."""
+"""What the benchmarks share: their own database, and starting and stopping the processes
+they measure."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import psycopg
 from psycopg.conninfo import make_conninfo
 
@@ -42,3 +46,28 @@ def bench_database(admin_url: str | None, work: Path, email: str, password: str)
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+def wait_until_answers(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    """Wait until url answers 2xx; RuntimeError when the process exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited")
+        try:
+            if httpx.get(url, timeout=1).is_success:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it has not gone within 15 s."""
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
